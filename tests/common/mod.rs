@@ -1,0 +1,516 @@
+//! Shared harness for the acceptance tests: the real emulator binary on a random port, the
+//! real provider binary, and both real Terraform CLIs, driven as a user would drive them.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The embedded default account and instances of `alikafka-emulator`.
+pub const DEMO_AK: &str = "emulator-demo-ak";
+pub const DEMO_SK: &str = "emulator-demo-sk";
+pub const INSTANCE_HZ: &str = "alikafka_post-cn-emulator01";
+pub const INSTANCE_SH: &str = "alikafka_post-cn-emulator02";
+pub const REGION_HZ: &str = "cn-hangzhou";
+/// The provider's source address, as users write it in `required_providers`.
+pub const PROVIDER_SOURCE: &str = "registry.terraform.io/alikafka/alikafka";
+
+/// A running `alikafka-emulator` process, stopped when dropped.
+pub struct Emulator {
+    child: Child,
+    pub url: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Emulator {
+    /// Starts the emulator in memory on a free loopback port, with instant visibility.
+    pub fn start() -> Emulator {
+        Emulator::start_with(&["--visibility-delay-ms", "0"])
+    }
+
+    /// Starts the emulator with extra flags (in memory unless `--data` is given).
+    pub fn start_with(extra: &[&str]) -> Emulator {
+        let mut args: Vec<&str> = vec!["--listen", "127.0.0.1:0"];
+        if !extra.contains(&"--data") {
+            args.extend(["--data", ":memory:"]);
+        }
+        args.extend(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_alikafka-emulator"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start alikafka-emulator");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        let mut first = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("read the emulator's first line");
+        let url = first
+            .trim()
+            .strip_prefix("alikafka-emulator listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from the emulator: {first:?}"))
+            .to_string();
+        Emulator {
+            child,
+            url,
+            http: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("http client"),
+        }
+    }
+
+    pub fn control_get(&self, path: &str) -> Value {
+        let resp = self
+            .http
+            .get(format!("{}/_emulator/{path}", self.url))
+            .send()
+            .expect("control GET");
+        assert!(resp.status().is_success(), "GET {path}: {}", resp.status());
+        resp.json().expect("control GET json")
+    }
+
+    pub fn control_post(&self, path: &str, body: Value) -> Value {
+        let resp = self
+            .http
+            .post(format!("{}/_emulator/{path}", self.url))
+            .json(&body)
+            .send()
+            .expect("control POST");
+        assert!(resp.status().is_success(), "POST {path}: {}", resp.status());
+        resp.json().expect("control POST json")
+    }
+
+    pub fn control_put(&self, path: &str, body: Value) -> Value {
+        let resp = self
+            .http
+            .put(format!("{}/_emulator/{path}", self.url))
+            .json(&body)
+            .send()
+            .expect("control PUT");
+        assert!(resp.status().is_success(), "PUT {path}: {}", resp.status());
+        resp.json().expect("control PUT json")
+    }
+
+    pub fn control_delete(&self, path: &str) {
+        let resp = self
+            .http
+            .delete(format!("{}/_emulator/{path}", self.url))
+            .send()
+            .expect("control DELETE");
+        assert!(resp.status().is_success(), "DELETE {path}: {}", resp.status());
+    }
+
+    /// The emulator's true state of one instance (including not-yet-visible objects).
+    pub fn instance_state(&self, instance_id: &str) -> Value {
+        let state = self.control_get("state");
+        state["instances"]
+            .as_array()
+            .and_then(|all| all.iter().find(|i| i["instance_id"] == instance_id))
+            .cloned()
+            .unwrap_or_else(|| panic!("instance {instance_id} not in emulator state: {state}"))
+    }
+
+    /// Live (not deleted) topics of an instance, by name.
+    pub fn topics(&self, instance_id: &str) -> Vec<Value> {
+        live(&self.instance_state(instance_id)["topics"])
+    }
+
+    /// Live (not deleted) consumer groups of an instance.
+    pub fn groups(&self, instance_id: &str) -> Vec<Value> {
+        live(&self.instance_state(instance_id)["groups"])
+    }
+
+    pub fn topic(&self, instance_id: &str, name: &str) -> Option<Value> {
+        self.topics(instance_id)
+            .into_iter()
+            .find(|t| t["topic"] == name)
+    }
+
+    pub fn group(&self, instance_id: &str, name: &str) -> Option<Value> {
+        self.groups(instance_id)
+            .into_iter()
+            .find(|g| g["consumer_id"] == name)
+    }
+
+    pub fn metrics(&self) -> Value {
+        self.control_get("metrics")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+fn live(list: &Value) -> Vec<Value> {
+    list.as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter(|o| o["deleted"] != true)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One of the real Terraform CLIs installed by `scripts/install-tools.sh`.
+#[derive(Clone, Debug)]
+pub struct Terraform {
+    pub version: &'static str,
+    pub bin: PathBuf,
+}
+
+impl Terraform {
+    /// Minor version, for features such as `import {}` blocks (1.5+) or `check` blocks.
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        let mut parts = self.version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let (ma, mi) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        (ma, mi) >= (major, minor)
+    }
+}
+
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("ALIKAFKA_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools"))
+}
+
+/// Both Terraform versions the project supports. A missing CLI fails the test: run
+/// `scripts/install-tools.sh` (the README's test command does).
+pub fn terraforms() -> Vec<Terraform> {
+    ["1.0.3", "1.15.5"]
+        .into_iter()
+        .map(|version| {
+            let bin = tools_dir().join(format!("terraform-{version}/terraform"));
+            assert!(
+                bin.exists(),
+                "Terraform {version} is not installed at {}: run scripts/install-tools.sh",
+                bin.display()
+            );
+            Terraform { version, bin }
+        })
+        .collect()
+}
+
+pub fn terraform(version: &str) -> Terraform {
+    terraforms()
+        .into_iter()
+        .find(|t| t.version == version)
+        .unwrap_or_else(|| panic!("no Terraform {version}"))
+}
+
+/// The directory holding the provider binary cargo built for these tests.
+pub fn provider_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_terraform-provider-alikafka"))
+        .parent()
+        .expect("provider binary directory")
+        .to_path_buf()
+}
+
+/// A Terraform working directory wired to our provider (dev_overrides) and an emulator.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    pub tf: Terraform,
+    env: Vec<(String, String)>,
+}
+
+/// The result of one Terraform command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn combined(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+    /// Output with Terraform's box-drawing and line wrapping undone, for message assertions.
+    pub fn flat(&self) -> String {
+        flatten(&self.combined())
+    }
+}
+
+/// Joins wrapped diagnostic lines and drops Terraform's `│` gutter so that a message can be
+/// asserted whole, whatever the terminal width.
+pub fn flatten(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim_start_matches(['│', '╷', '╵', ' ']).trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Workspace {
+    /// A workspace that authenticates with the emulator's demo account through the
+    /// environment, exactly as a user of the official tools would.
+    pub fn new(tf: &Terraform, emulator: &Emulator) -> Workspace {
+        let mut ws = Workspace::bare(tf);
+        ws.env.extend([
+            ("ALICLOUD_ACCESS_KEY".into(), DEMO_AK.into()),
+            ("ALICLOUD_SECRET_KEY".into(), DEMO_SK.into()),
+            ("ALICLOUD_REGION".into(), REGION_HZ.into()),
+            ("ALIBABA_CLOUD_ENDPOINT_ALIKAFKA".into(), emulator.url.clone()),
+        ]);
+        ws
+    }
+
+    /// A workspace with no credentials or endpoint in its environment.
+    pub fn bare(tf: &Terraform) -> Workspace {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cli_config = dir.path().join("terraform.rc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir().display()
+            ),
+        )
+        .expect("write CLI config");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home dir");
+        let env = vec![
+            ("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string()),
+            ("HOME".into(), home.display().to_string()),
+            ("TF_IN_AUTOMATION".into(), "1".into()),
+            ("CHECKPOINT_DISABLE".into(), "1".into()),
+            ("TF_INPUT".into(), "0".into()),
+        ];
+        Workspace {
+            dir,
+            tf: tf.clone(),
+            env,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+    }
+
+    pub fn remove_env(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+    }
+
+    /// Writes `main.tf` with the `required_providers` block prepended.
+    pub fn write_config(&self, body: &str) {
+        let config = format!(
+            "terraform {{\n  required_providers {{\n    alikafka = {{\n      source = \"alikafka/alikafka\"\n    }}\n  }}\n}}\n\n{body}"
+        );
+        std::fs::write(self.path().join("main.tf"), config).expect("write main.tf");
+    }
+
+    pub fn write_file(&self, name: &str, content: &str) {
+        std::fs::write(self.path().join(name), content).expect("write file");
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.tf.bin);
+        cmd.args(args)
+            .current_dir(self.path())
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PROVIDER")
+            .stdin(Stdio::null());
+        for key in [
+            "ALICLOUD_ACCESS_KEY",
+            "ALICLOUD_SECRET_KEY",
+            "ALICLOUD_SECURITY_TOKEN",
+            "ALICLOUD_REGION",
+            "ALICLOUD_PROFILE",
+            "ALICLOUD_SHARED_CREDENTIALS_FILE",
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "ALIBABA_CLOUD_SECURITY_TOKEN",
+            "ALIBABA_CLOUD_REGION",
+            "ALIBABA_CLOUD_PROFILE",
+            "ALIBABA_CLOUD_ENDPOINT_ALIKAFKA",
+        ] {
+            cmd.env_remove(key);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs a Terraform command and returns what it printed.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = self
+            .command(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run terraform {args:?}: {e}"));
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs a command that must succeed.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.code,
+            0,
+            "terraform {} ({}) failed:\n{}",
+            args.join(" "),
+            self.tf.version,
+            run.combined()
+        );
+        run
+    }
+
+    /// Runs a command that must fail, and returns its flattened output.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        assert_ne!(
+            run.code,
+            0,
+            "terraform {} ({}) unexpectedly succeeded:\n{}",
+            args.join(" "),
+            self.tf.version,
+            run.combined()
+        );
+        run.flat()
+    }
+
+    pub fn apply(&self) -> Run {
+        self.ok(&["apply", "-auto-approve", "-no-color", "-input=false"])
+    }
+
+    pub fn destroy(&self) -> Run {
+        self.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"])
+    }
+
+    /// `plan -detailed-exitcode`: 0 = no changes, 2 = changes; anything else fails the test.
+    pub fn plan_exit_code(&self) -> i32 {
+        let run = self.run(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+        assert!(
+            run.code == 0 || run.code == 2,
+            "plan failed ({}):\n{}",
+            self.tf.version,
+            run.combined()
+        );
+        run.code
+    }
+
+    /// Asserts that a plan proposes no changes.
+    pub fn assert_no_changes(&self) {
+        let run = self.run(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+        assert_eq!(
+            run.code,
+            0,
+            "expected an empty plan ({}):\n{}",
+            self.tf.version,
+            run.combined()
+        );
+    }
+
+    /// Saves a plan and returns `terraform show -json` of it.
+    pub fn plan_json(&self) -> Value {
+        self.ok(&["plan", "-no-color", "-input=false", "-out=tfplan"]);
+        let shown = self.ok(&["show", "-json", "tfplan"]);
+        serde_json::from_str(&shown.stdout).expect("plan JSON")
+    }
+
+    /// `terraform show -json` of the current state.
+    pub fn state_json(&self) -> Value {
+        let shown = self.ok(&["show", "-json"]);
+        serde_json::from_str(&shown.stdout).expect("state JSON")
+    }
+
+    /// The `values` of one resource in the state, by address.
+    pub fn resource_values(&self, address: &str) -> Value {
+        let state = self.state_json();
+        find_resource(&state["values"]["root_module"], address)
+            .unwrap_or_else(|| panic!("{address} not in state: {state}"))["values"]
+            .clone()
+    }
+
+    /// Addresses of every managed resource in the state.
+    pub fn state_addresses(&self) -> Vec<String> {
+        let run = self.run(&["state", "list"]);
+        if run.code != 0 {
+            return Vec::new();
+        }
+        run.stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
+/// Finds a resource by address in a `show -json` module value, recursing into child modules.
+pub fn find_resource<'a>(module: &'a Value, address: &str) -> Option<&'a Value> {
+    if let Some(found) = module["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+    {
+        return Some(found);
+    }
+    module["child_modules"]
+        .as_array()?
+        .iter()
+        .find_map(|m| find_resource(m, address))
+}
+
+/// The planned actions (e.g. `["create"]`, `["delete","create"]`) of a resource in a plan JSON.
+pub fn planned_actions(plan: &Value, address: &str) -> Vec<String> {
+    plan["resource_changes"]
+        .as_array()
+        .and_then(|rc| rc.iter().find(|c| c["address"] == address))
+        .map(|c| {
+            c["change"]["actions"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs `f` once for each Terraform version, on its own thread, and joins them: the two
+/// versions share nothing but the binaries, so they run side by side.
+pub fn for_each_terraform(f: impl Fn(Terraform) + Send + Sync + Clone + 'static) {
+    let handles: Vec<_> = terraforms()
+        .into_iter()
+        .map(|tf| {
+            let f = f.clone();
+            let name = format!("terraform-{}", tf.version);
+            std::thread::Builder::new()
+                .name(name)
+                .spawn(move || f(tf))
+                .expect("spawn")
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for h in handles {
+        if let Err(panic) = h.join() {
+            failures.push(panic);
+        }
+    }
+    if let Some(p) = failures.into_iter().next() {
+        std::panic::resume_unwind(p);
+    }
+}
