@@ -2,4 +2,7 @@
 //! schemas, diagnostics, logging, and a small framework that makes a resource a short
 //! declarative type. Knows nothing of Alibaba.
 
+pub mod handshake;
 pub mod proto;
+pub mod server;
+pub mod tls;
