@@ -3,6 +3,7 @@
 //! declarative type. Knows nothing of Alibaba.
 
 pub mod handshake;
+pub mod logging;
 pub mod proto;
 pub mod server;
 pub mod tls;
