@@ -7,7 +7,8 @@ use std::io::Write as _;
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::filter::LevelFilter;
+use tracing_log::NormalizeEvent as _;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
@@ -18,6 +19,9 @@ use tracing_subscriber::Layer;
 /// a last line of defence, not a licence to log secrets.
 const SECRET_MARKERS: &[&str] = &["secret", "token", "signature", "password", "authorization"];
 
+/// Our own code, as `tracing` targets: the library and the provider binary.
+const OWN_TARGETS: &[&str] = &["alikafka", "terraform_provider_alikafka"];
+
 /// Installs the global subscriber: hclog JSON on stderr at the level chosen by
 /// `TF_LOG_PROVIDER`, else `TF_LOG` (see [`level_from_env`]). Calling it again is a
 /// no-op.
@@ -27,8 +31,18 @@ pub fn init_logging() {
     let level = level_from_env(provider.as_deref(), global.as_deref());
     // Err only means a subscriber is already installed, which is fine.
     let _ = tracing_subscriber::registry()
-        .with(HclogLayer::new(std::io::stderr).with_filter(level))
+        .with(HclogLayer::new(std::io::stderr).with_filter(log_filter(level)))
         .try_init();
+}
+
+/// `level` for our own code; dependencies (tonic, h2, hyper, rustls, and `log` records)
+/// at most INFO, since their debug output is per-frame noise nobody reading a Terraform
+/// log wants.
+pub fn log_filter(level: LevelFilter) -> Targets {
+    OWN_TARGETS.iter().fold(
+        Targets::new().with_default(level.min(LevelFilter::INFO)),
+        |targets, own| targets.with_target(*own, level),
+    )
 }
 
 /// Terraform's level names (any case): TRACE, DEBUG, INFO, WARN, ERROR, OFF, and JSON
@@ -117,7 +131,9 @@ where
         event.record(&mut visitor);
         line.extend(visitor.fields);
 
-        let metadata = event.metadata();
+        // Records from the `log` crate (via tracing-log) carry their real target here.
+        let normalized = event.normalized_metadata();
+        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
         line.insert("@level".into(), level_name(*metadata.level()).into());
         line.insert(
             "@message".into(),
@@ -179,8 +195,8 @@ impl JsonVisitor {
                 Value::String(s) => s,
                 other => other.to_string(),
             });
-        } else if name.starts_with('@') {
-            // Reserved for the hclog header; a field must not overwrite it.
+        } else if name.starts_with('@') || name.starts_with("log.") {
+            // '@' is the hclog header's; `log.*` is tracing-log's bookkeeping.
         } else if is_secret(name) {
             self.fields.insert(name.to_string(), "***".into());
         } else {
@@ -310,6 +326,27 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0]["@message"], "shown");
         assert_eq!(lines[0]["@level"], "info");
+    }
+
+    #[test]
+    fn dependencies_are_capped_at_info() {
+        let buffer = Buffer::default();
+        let subscriber = tracing_subscriber::registry()
+            .with(HclogLayer::new(buffer.clone()).with_filter(log_filter(LevelFilter::TRACE)));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "h2::codec", "frame noise");
+            tracing::info!(target: "hyper::server", "dependency info");
+            tracing::trace!(target: "alikafka::api", "our trace");
+        });
+        let text = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("utf8");
+        assert!(!text.contains("frame noise"), "{text}");
+        assert!(text.contains("dependency info"), "{text}");
+        assert!(text.contains("our trace"), "{text}");
+
+        let quiet = log_filter(LevelFilter::WARN);
+        assert!(!quiet.would_enable("alikafka::api", &Level::INFO));
+        assert!(quiet.would_enable("alikafka::api", &Level::WARN));
+        assert!(!quiet.would_enable("hyper", &Level::INFO));
     }
 
     #[test]
