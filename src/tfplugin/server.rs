@@ -99,7 +99,11 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
     let debug = opts.debug;
     let provider_address = opts.provider_address.clone();
     let running = start(provider, opts).await?;
-    watch_signals(running.stop.clone(), debug).map_err(ServeError::Signals)?;
+    if let Err(err) = watch_signals(running.stop.clone(), debug) {
+        running.stop.cancel();
+        let _ = running.wait().await;
+        return Err(ServeError::Signals(err));
+    }
 
     let announcement = if debug {
         format!(
@@ -110,11 +114,15 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
     } else {
         running.handshake_line().to_string()
     };
-    let mut stdout = io::stdout().lock();
-    writeln!(stdout, "{announcement}")
-        .and_then(|()| stdout.flush())
-        .map_err(ServeError::Stdout)?;
-    drop(stdout);
+    let printed = {
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "{announcement}").and_then(|()| stdout.flush())
+    };
+    if let Err(err) = printed {
+        running.stop.cancel();
+        let _ = running.wait().await;
+        return Err(ServeError::Stdout(err));
+    }
 
     running.wait().await
 }

@@ -2,7 +2,7 @@
 //! connections, with or without TLS, are handed to tonic.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -217,6 +217,7 @@ fn bind_unix(env: &PluginEnv) -> io::Result<Listener> {
 
 /// A private (0700) directory `plugin<random>` holding the socket; both are removed
 /// when this is dropped.
+#[cfg_attr(not(unix), allow(dead_code))]
 struct SocketDir {
     dir: PathBuf,
     socket: PathBuf,
@@ -224,7 +225,7 @@ struct SocketDir {
 
 impl SocketDir {
     #[cfg(unix)]
-    fn create(base: &Path) -> io::Result<Self> {
+    fn create(base: &std::path::Path) -> io::Result<Self> {
         use std::os::unix::fs::DirBuilderExt;
         let mut last_error = None;
         for _ in 0..16 {

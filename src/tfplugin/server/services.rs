@@ -3,15 +3,13 @@
 
 use futures::StreamExt as _;
 use tokio_util::sync::CancellationToken;
+use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::tfplugin::proto::plugin::{
     grpc_broker_server::GrpcBroker, grpc_controller_server::GrpcController,
     grpc_stdio_server::GrpcStdio, ConnInfo, Empty, StdioData,
 };
-
-type BoxStream<T> =
-    std::pin::Pin<Box<dyn futures::Stream<Item = Result<T, Status>> + Send + 'static>>;
 
 /// A stream that yields nothing and ends when the server stops, so open streams never
 /// hold up a graceful shutdown.
