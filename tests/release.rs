@@ -167,7 +167,12 @@ fn release_archives_follow_the_registry_layout() {
     let fx = fixture();
     let mut files: Vec<String> = std::fs::read_dir(&fx.dist)
         .expect("dist dir")
-        .map(|e| e.expect("dist entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("dist entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     files.sort();
     let mut expected = vec![zip_name(), manifest_name(), sums_name()];
@@ -201,10 +206,9 @@ fn release_archives_follow_the_registry_layout() {
     assert_eq!(entry["date_time"], json!([1980, 1, 1, 0, 0, 0]));
 
     // The manifest is the repository's, which says protocol 6.0.
-    let manifest: Value = serde_json::from_slice(
-        &std::fs::read(fx.dist.join(manifest_name())).expect("manifest"),
-    )
-    .expect("manifest JSON");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(fx.dist.join(manifest_name())).expect("manifest"))
+            .expect("manifest JSON");
     assert_eq!(
         manifest,
         json!({"version": 1, "metadata": {"protocol_versions": ["6.0"]}})
@@ -236,7 +240,9 @@ fn install_mirror_lays_out_both_mirror_formats() {
         .join(format!("{NAME}_v{VERSION}"));
     assert_eq!(sha256_file(&unpacked), sha256_file(&provider_binary()));
     let mode = std::os::unix::fs::PermissionsExt::mode(
-        &std::fs::metadata(&unpacked).expect("installed binary").permissions(),
+        &std::fs::metadata(&unpacked)
+            .expect("installed binary")
+            .permissions(),
     );
     assert_eq!(mode & 0o111, 0o111, "installed binary is executable");
 
