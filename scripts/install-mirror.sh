@@ -70,9 +70,11 @@ else
   [ -n "$version" ] || die "no version given and none found in Cargo.toml"
   case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) die "unsupported OS $(uname -s)" ;; esac
   case "$(uname -m)" in x86_64 | amd64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) die "unsupported architecture $(uname -m)" ;; esac
-  binary="${PROVIDER_BINARY:-${CARGO_TARGET_DIR:-$root/target}/release/$name}"
+  target_dir="${CARGO_TARGET_DIR:-$root/target}"
+  case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+  binary="${PROVIDER_BINARY:-$target_dir/release/$name}"
   if [ -z "${PROVIDER_BINARY:-}" ] && [ ! -x "$binary" ]; then
-    (cd "$root" && cargo build --release --locked --bin "$name")
+    (cd "$root" && CARGO_TARGET_DIR="$target_dir" cargo build --release --locked --bin "$name")
   fi
   [ -x "$binary" ] || die "no executable provider binary at $binary"
   target="$dir/$address/$version/${os}_${arch}/${name}_v${version}"

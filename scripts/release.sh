@@ -16,6 +16,14 @@
 # Needs Python 3 (its zipfile module does the zipping; no `zip` binary is assumed).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Relative paths in the environment are relative to where the script was started.
+absolute() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
+dist="$(absolute "${DIST_DIR:-$root/dist}")"
+binary="${PROVIDER_BINARY:+$(absolute "$PROVIDER_BINARY")}"
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  CARGO_TARGET_DIR="$(absolute "$CARGO_TARGET_DIR")"
+  export CARGO_TARGET_DIR
+fi
 cd "$root"
 py="${PYTHON:-python3}"
 name="terraform-provider-alikafka"
@@ -42,17 +50,12 @@ case "$(uname -m)" in
   *) die "unsupported architecture $(uname -m)" ;;
 esac
 
-if [ -n "${PROVIDER_BINARY:-}" ]; then
-  binary="$PROVIDER_BINARY"
-else
+if [ -z "$binary" ]; then
   cargo build --release --locked --bin "$name"
   binary="${CARGO_TARGET_DIR:-$root/target}/release/$name"
 fi
 [ -x "$binary" ] || die "no executable provider binary at $binary"
-
-dist="${DIST_DIR:-$root/dist}"
 mkdir -p "$dist"
-dist="$(cd "$dist" && pwd)"
 
 "$py" - "$binary" "$dist" "$name" "$version" "${os}_${arch}" "$root/terraform-registry-manifest.json" <<'PY'
 import hashlib, os, shutil, sys, time, zipfile
