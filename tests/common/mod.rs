@@ -102,7 +102,11 @@ impl Emulator {
             .delete(format!("{}/_emulator/{path}", self.url))
             .send()
             .expect("control DELETE");
-        assert!(resp.status().is_success(), "DELETE {path}: {}", resp.status());
+        assert!(
+            resp.status().is_success(),
+            "DELETE {path}: {}",
+            resp.status()
+        );
     }
 
     /// The emulator's true state of one instance (including not-yet-visible objects).
@@ -175,7 +179,10 @@ pub struct Terraform {
 impl Terraform {
     /// Minor version, for features such as `import {}` blocks (1.5+) or `check` blocks.
     pub fn at_least(&self, major: u32, minor: u32) -> bool {
-        let mut parts = self.version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let mut parts = self
+            .version
+            .split('.')
+            .map(|p| p.parse::<u32>().unwrap_or(0));
         let (ma, mi) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
         (ma, mi) >= (major, minor)
     }
@@ -262,7 +269,10 @@ impl Workspace {
             ("ALICLOUD_ACCESS_KEY".into(), DEMO_AK.into()),
             ("ALICLOUD_SECRET_KEY".into(), DEMO_SK.into()),
             ("ALICLOUD_REGION".into(), REGION_HZ.into()),
-            ("ALIBABA_CLOUD_ENDPOINT_ALIKAFKA".into(), emulator.url.clone()),
+            (
+                "ALIBABA_CLOUD_ENDPOINT_ALIKAFKA".into(),
+                emulator.url.clone(),
+            ),
         ]);
         ws
     }
@@ -282,7 +292,10 @@ impl Workspace {
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home).expect("home dir");
         let env = vec![
-            ("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string()),
+            (
+                "TF_CLI_CONFIG_FILE".into(),
+                cli_config.display().to_string(),
+            ),
             ("HOME".into(), home.display().to_string()),
             ("TF_IN_AUTOMATION".into(), "1".into()),
             ("CHECKPOINT_DISABLE".into(), "1".into()),

@@ -9,3 +9,13 @@ resource "alikafka_topic" "orders" {
     delete = "5m"
   }
 }
+
+# Latest state per customer: log compaction keeps the newest message of each key.
+resource "alikafka_topic" "customer_state" {
+  instance_id   = "alikafka_post-cn-emulator01"
+  topic         = "customer-state"
+  remark        = "Latest state per customer"
+  partition_num = 6
+  local_topic   = true
+  compact_topic = true
+}
