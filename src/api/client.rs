@@ -196,7 +196,7 @@ impl Client {
                 Err(failure) => failure,
             };
             error.attempts = attempt;
-            if error.kind == ErrorKind::Throttled {
+            if error.kind() == ErrorKind::Throttled {
                 inner.counters.throttled.fetch_add(1, Ordering::Relaxed);
             }
             if !error.is_retryable()
@@ -205,10 +205,11 @@ impl Client {
             {
                 return Err(error);
             }
-            let delay =
-                inner
-                    .backoff
-                    .delay(attempt - 1, error.kind == ErrorKind::Throttled, retry_after);
+            let delay = inner.backoff.delay(
+                attempt - 1,
+                error.kind() == ErrorKind::Throttled,
+                retry_after,
+            );
             if deadline.is_some_and(|d| Instant::now() + delay >= d) {
                 return Err(error);
             }
@@ -334,7 +335,7 @@ struct Failure {
     retry_after: Option<Duration>,
 }
 
-fn deadline_error(action: &str, attempt: u32, when: &str) -> ApiError {
+fn deadline_error(action: &'static str, attempt: u32, when: &str) -> ApiError {
     let mut error = ApiError::new(
         action,
         None,
@@ -367,7 +368,7 @@ fn log_attempt(
 
 /// A network failure or timeout, described without the URL (it carries the signature).
 fn transport_error(
-    action: &str,
+    action: &'static str,
     status: Option<u16>,
     error: reqwest::Error,
     config: &ClientConfig,
@@ -386,10 +387,8 @@ fn transport_error(
     } else {
         (codes::NETWORK_ERROR, error_chain(&error))
     };
-    let mut api_error = ApiError::new(action, status, code, redactor.redact(&message));
-    // Whatever the status said, the exchange broke: worth another try.
-    api_error.kind = ErrorKind::Transient;
-    api_error
+    // Whatever the status said, the exchange broke: both codes classify as transient.
+    ApiError::new(action, status, code, redactor.redact(&message))
 }
 
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
@@ -407,7 +406,7 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// Decides success or failure of an answer; on success also returns its RequestId.
 fn interpret<R: serde::de::DeserializeOwned>(
-    action: &str,
+    action: &'static str,
     status: u16,
     body: &[u8],
     redactor: &Redactor,
@@ -416,20 +415,14 @@ fn interpret<R: serde::de::DeserializeOwned>(
         Ok(value) => value,
         Err(_) => {
             let prefix = redactor.redact(&sanitized_prefix(body, BODY_PREFIX_CHARS));
-            let mut error = ApiError::new(
+            // Classified transient (a garbled success or a gateway's error page is worth
+            // another try) unless the status is 4xx (e.g. a proxy's refusal).
+            return Err(ApiError::new(
                 action,
                 Some(status),
                 codes::MALFORMED_RESPONSE,
                 format!("the answer is not JSON: \"{prefix}\""),
-            );
-            // A garbled success or a gateway's error page is worth another try;
-            // a 4xx page (e.g. from a proxy) is not.
-            error.kind = if (400..500).contains(&status) {
-                ErrorKind::Other
-            } else {
-                ErrorKind::Transient
-            };
-            return Err(error);
+            ));
         }
     };
     let field = |name: &str| value.get(name).and_then(scalar_text);
@@ -464,7 +457,7 @@ fn interpret<R: serde::de::DeserializeOwned>(
             let mut error = ApiError::new(
                 action,
                 Some(status),
-                codes::MALFORMED_RESPONSE,
+                codes::UNEXPECTED_RESPONSE,
                 format!(
                     "the answer does not have the expected shape: {}",
                     sanitized_prefix(redactor.redact(&e.to_string()).as_bytes(), 200)
@@ -564,7 +557,7 @@ mod tests {
             r#"{"Code":"BIZ_TOPIC_EXISTED","Success":false,"Message":"exists","RequestId":"R2"}"#,
         )
         .expect_err("biz code");
-        assert_eq!(err.kind, ErrorKind::AlreadyExists);
+        assert_eq!(err.kind(), ErrorKind::AlreadyExists);
         let err = run::<EmptyResponse>(200, r#"{"Code":200,"Success":false,"Message":"m"}"#)
             .expect_err("success false");
         assert_eq!(err.code, codes::UNKNOWN_ERROR);
@@ -578,7 +571,7 @@ mod tests {
                 "Message":"Request was denied due to user flow control.","Recommend":"https://next.api.aliyun.com/troubleshoot?q=Throttling.User"}"#,
         )
         .expect_err("throttled");
-        assert_eq!(err.kind, ErrorKind::Throttled);
+        assert_eq!(err.kind(), ErrorKind::Throttled);
         assert_eq!(err.http_status, Some(400));
         assert_eq!(err.request_id.as_deref(), Some("X"));
         assert!(err
@@ -599,7 +592,7 @@ mod tests {
         );
         let err = run::<EmptyResponse>(502, &html).expect_err("html");
         assert_eq!(err.code, codes::MALFORMED_RESPONSE);
-        assert_eq!(err.kind, ErrorKind::Transient);
+        assert_eq!(err.kind(), ErrorKind::Transient);
         assert!(
             err.message.contains("<html> <head><title>502 Bad Gateway"),
             "{}",
@@ -608,10 +601,10 @@ mod tests {
         assert!(err.message.chars().count() < 160, "{}", err.message);
         let truncated = run::<GetTopicListResponse>(200, r#"{"Code":200,"TopicList":{"Topi"#)
             .expect_err("truncated");
-        assert_eq!(truncated.kind, ErrorKind::Transient);
+        assert_eq!(truncated.kind(), ErrorKind::Transient);
         assert!(truncated.message.contains("{\"Code\":200,\"TopicList\""));
         let forbidden = run::<EmptyResponse>(403, "Forbidden by proxy").expect_err("403");
-        assert_eq!(forbidden.kind, ErrorKind::Other);
+        assert_eq!(forbidden.kind(), ErrorKind::Other);
         assert!(run::<EmptyResponse>(200, "").is_err());
     }
 
@@ -619,7 +612,8 @@ mod tests {
     fn wrong_shape_is_an_error_not_a_panic() {
         let err = run::<GetTopicListResponse>(200, r#"{"Code":200,"TopicList":{"TopicVO":[1,2]}}"#)
             .expect_err("numbers are not topics");
-        assert_eq!(err.code, codes::MALFORMED_RESPONSE);
+        assert_eq!(err.code, codes::UNEXPECTED_RESPONSE);
+        assert_eq!(err.kind(), ErrorKind::Other);
         assert!(run::<EmptyResponse>(200, "[1,2,3]").is_err());
     }
 
@@ -632,7 +626,7 @@ mod tests {
             r#"{{"Code":"SignatureDoesNotMatch","Message":"server string to sign is:POST&%2F&SecurityToken%3D{token_twice} sig c2lnbmF0dXJl+/= raw my/secret+key","RequestId":"Z"}}"#
         );
         let err = run::<EmptyResponse>(400, &body).expect_err("auth");
-        assert_eq!(err.kind, ErrorKind::Auth);
+        assert_eq!(err.kind(), ErrorKind::Auth);
         let shown = format!("{err} {err:?}");
         for leaked in [
             "tok:en/with=chars",

@@ -33,8 +33,11 @@ pub mod codes {
     pub const REQUEST_TIMEOUT: &str = "RequestTimeout";
     /// The caller's overall deadline passed.
     pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
-    /// A body that is not JSON or not of the expected shape.
+    /// A body that is not JSON (a gateway's page, a body cut short): transient unless
+    /// the status is 4xx.
     pub const MALFORMED_RESPONSE: &str = "MalformedResponse";
+    /// JSON that does not have the expected shape.
+    pub const UNEXPECTED_RESPONSE: &str = "UnexpectedResponse";
     /// An error answer without a `Code`.
     pub const UNKNOWN_ERROR: &str = "UnknownError";
 }
@@ -42,14 +45,13 @@ pub mod codes {
 /// A failed API call. Never contains the request signature, secret key or STS token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
-    pub action: String,
+    pub action: &'static str,
     /// `None` when no HTTP answer arrived (network error, timeout).
     pub http_status: Option<u16>,
     pub code: String,
     pub message: String,
     pub request_id: Option<String>,
     pub recommend: Option<String>,
-    pub kind: ErrorKind,
     /// Attempts made, including the one that produced this error.
     pub attempts: u32,
 }
@@ -57,15 +59,14 @@ pub struct ApiError {
 impl ApiError {
     /// An error with its kind derived from `code` and `http_status`.
     pub fn new(
-        action: impl Into<String>,
+        action: &'static str,
         http_status: Option<u16>,
         code: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
         let code = code.into();
         ApiError {
-            kind: classify(&code, http_status),
-            action: action.into(),
+            action,
             http_status,
             code,
             message: message.into(),
@@ -75,25 +76,26 @@ impl ApiError {
         }
     }
 
+    /// The classification, derived from `code` and `http_status` (see [`classify`]).
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        classify(&self.code, self.http_status)
     }
 
     pub fn is_retryable(&self) -> bool {
-        self.kind.is_retryable()
+        self.kind().is_retryable()
     }
 
     pub fn is_not_found(&self) -> bool {
-        self.kind == ErrorKind::NotFound
+        self.kind() == ErrorKind::NotFound
     }
 
     pub fn is_already_exists(&self) -> bool {
-        self.kind == ErrorKind::AlreadyExists
+        self.kind() == ErrorKind::AlreadyExists
     }
 
     /// What the user can do about it, when there is something to say.
     pub fn hint(&self) -> Option<&'static str> {
-        hint_for(&self.code, self.kind)
+        hint_for(&self.code, self.kind())
     }
 }
 
@@ -175,6 +177,12 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         ErrorKind::AlreadyExists
     } else if code == "BIZ_FIELD_CHECK_INVALID" || has_prefix(&INVALID_INPUT_PREFIXES) {
         ErrorKind::InvalidInput
+    } else if code == codes::MALFORMED_RESPONSE {
+        if matches!(http_status, Some(400..=499)) {
+            ErrorKind::Other
+        } else {
+            ErrorKind::Transient
+        }
     } else if TRANSIENT_CODES.contains(&code) || matches!(http_status, Some(500..=599)) {
         ErrorKind::Transient
     } else {

@@ -251,7 +251,7 @@ impl Action for ModifyPartitionNumRequest {
 
 /// Upper bound on pages fetched by [`Client::get_all_topics`], against a service that
 /// never stops paging.
-const MAX_PAGES: u32 = 10_000;
+const MAX_PAGES: usize = 10_000;
 
 impl Client {
     pub async fn create_topic(
@@ -281,10 +281,10 @@ impl Client {
         deadline: Option<Instant>,
     ) -> Result<Vec<TopicInfo>, ApiError> {
         let mut page_req = req.clone();
-        let mut page = req.current_page.unwrap_or(1).max(1);
+        let first_page = req.current_page.unwrap_or(1).max(1);
         let mut seen = HashSet::new();
         let mut topics = Vec::new();
-        for _ in 0..MAX_PAGES {
+        for page in (first_page..).take(MAX_PAGES) {
             page_req.current_page = Some(page);
             let response = self.get_topic_list(&page_req, deadline).await?;
             let received = response.topics.len();
@@ -307,7 +307,6 @@ impl Client {
             if received == 0 || new_items == 0 || total_reached || short_page {
                 break;
             }
-            page += 1;
         }
         Ok(topics)
     }
