@@ -301,7 +301,24 @@ mod tests {
         assert_eq!(classify("SomethingNew", Some(400)), ErrorKind::Other);
         assert_eq!(
             classify(codes::MALFORMED_RESPONSE, Some(200)),
+            ErrorKind::Transient
+        );
+        assert_eq!(
+            classify(codes::MALFORMED_RESPONSE, Some(502)),
+            ErrorKind::Transient
+        );
+        assert_eq!(
+            classify(codes::MALFORMED_RESPONSE, Some(403)),
             ErrorKind::Other
+        );
+        assert_eq!(
+            classify(codes::UNEXPECTED_RESPONSE, Some(200)),
+            ErrorKind::Other
+        );
+        // A body cut short after a 4xx status line is still a network failure.
+        assert_eq!(
+            classify(codes::NETWORK_ERROR, Some(400)),
+            ErrorKind::Transient
         );
         // A code decides before the status: throttling is often sent with 400 or 503.
         assert_eq!(classify("Throttling.User", Some(503)), ErrorKind::Throttled);
