@@ -144,10 +144,11 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         "BIZ_SUBSCRIPTION_EXISTED",
         "BIZ_CONSUMER_EXISTED",
     ];
-    const INVALID_INPUT_PREFIXES: [&str; 4] = [
+    const INVALID_INPUT_PREFIXES: [&str; 5] = [
         "MissingParameter",
         "InvalidParameter",
         "InvalidAction",
+        "InvalidVersion",
         "UnsupportedSignature",
     ];
     const TRANSIENT_CODES: [&str; 7] = [
@@ -201,6 +202,7 @@ fn hint_for(code: &str, kind: ErrorKind) -> Option<&'static str> {
         "InvalidAccessKeyId.Inactive" => Some("the access key is disabled; enable it in the RAM console or use another one"),
         "AUTH_RESOURCE_OWNER_ERROR" => Some("the instance belongs to another account, or the access key lacks permission for it"),
         "InvalidAction.NotFound" => Some("the endpoint does not serve this action or API version; check the endpoint"),
+        "BIZ_TOPIC_QUOTA_EXCEEDED" | "BIZ_SUBSCRIPTION_QUOTA_EXCEEDED" => Some("the instance's quota is used up; delete unused topics or groups, or upgrade the instance"),
         "BIZ_INSTANCE_STATUS_ERROR" => Some("the instance is not in a state that allows this operation (e.g. not running); try again once it is"),
         _ if code.starts_with("InvalidSecurityToken") => {
             Some("the STS security token is expired, malformed or belongs to another access key; obtain fresh STS credentials")
@@ -287,6 +289,12 @@ mod tests {
             ("AUTH_RESOURCE_OWNER_ERROR", 400, ErrorKind::Auth),
             ("BIZ_INSTANCE_NOT_FOUND", 400, ErrorKind::NotFound),
             ("InvalidInstanceId.NotFound", 404, ErrorKind::NotFound),
+            // Further codes the emulator documents.
+            ("InvalidVersion", 400, ErrorKind::InvalidInput),
+            ("MissingSecurityToken", 400, ErrorKind::Auth),
+            ("InvalidTimeStamp.Format", 400, ErrorKind::Auth),
+            ("BIZ_TOPIC_QUOTA_EXCEEDED", 400, ErrorKind::Other),
+            ("BIZ_SUBSCRIPTION_QUOTA_EXCEEDED", 400, ErrorKind::Other),
         ];
         for (code, status, kind) in cases {
             assert_eq!(classify(code, Some(*status)), *kind, "{code}");
@@ -378,6 +386,7 @@ mod tests {
         assert!(hint("BIZ_TOPIC_EXISTED", 400).is_some_and(|h| h.contains("import")));
         assert!(hint("InvalidParameter", 400).is_some_and(|h| h.contains("64")));
         assert!(hint("ServiceUnavailable", 503).is_some_and(|h| h.contains("temporary")));
+        assert!(hint("BIZ_TOPIC_QUOTA_EXCEEDED", 400).is_some_and(|h| h.contains("quota")));
         assert_eq!(hint("Whatever", 400), None);
     }
 
