@@ -1,0 +1,641 @@
+//! The client: signing each attempt, sending it, reading the answer, retrying.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::actions::Action;
+use super::backoff::Backoff;
+use super::config::{ClientConfig, ConfigError};
+use super::credentials::Credentials;
+use super::endpoint::{resolve_endpoint, validate_region, Endpoint};
+use super::error::{codes, sanitized_prefix, ApiError, ErrorKind};
+use super::ratelimit::{limiter_for, slot_interval};
+use super::signing::{canonical_query, percent_encode, sign, string_to_sign};
+
+/// Quoted body prefixes are at most this many characters.
+const BODY_PREFIX_CHARS: usize = 120;
+/// Secrets shorter than this are not searched for in server text (it would mangle it).
+const MIN_REDACTED_LEN: usize = 4;
+const HTTP_METHOD: &str = "POST";
+const RETRY_AFTER_HEADER: &str = "x-acs-retry-after";
+
+/// Counters shared by all clones of one client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    /// Requests sent (first attempts and retries).
+    pub attempts: u64,
+    /// Retries sent.
+    pub retries: u64,
+    /// Answers classified as throttling.
+    pub throttled: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    attempts: AtomicU64,
+    retries: Arc<AtomicU64>,
+    throttled: AtomicU64,
+}
+
+/// The alikafka API client. Cheap to clone (shared state behind an `Arc`); every method
+/// is cancel-safe: dropping its future abandons the call.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ClientConfig,
+    credentials: Credentials,
+    endpoint: Endpoint,
+    http: reqwest::Client,
+    backoff: Backoff,
+    counters: Counters,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.endpoint.display())
+            .field("region", &self.inner.config.region)
+            .field("access_key_id", &self.inner.credentials.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Validates the region and endpoint and builds the one HTTP client used for all calls.
+    pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Client, ConfigError> {
+        validate_region(&config.region)?;
+        let endpoint = resolve_endpoint(
+            &config.region,
+            config.endpoint.as_deref(),
+            config.allow_insecure_http,
+        )?;
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(concat!(
+                "terraform-provider-alikafka/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .default_headers(headers)
+            // A redirect would resend the signed query elsewhere.
+            .redirect(reqwest::redirect::Policy::none());
+        if endpoint.is_loopback {
+            // A proxy from the environment must not intercept a local endpoint.
+            builder = builder.no_proxy();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                credentials,
+                endpoint,
+                http,
+                backoff: Backoff::default(),
+                counters: Counters::default(),
+            }),
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.inner.config.region
+    }
+
+    /// The base URL in use, e.g. `https://alikafka.cn-hangzhou.aliyuncs.com`.
+    pub fn endpoint(&self) -> String {
+        self.inner.endpoint.display()
+    }
+
+    pub fn access_key_id(&self) -> &str {
+        &self.inner.credentials.access_key_id
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    pub fn stats(&self) -> ClientStats {
+        let c = &self.inner.counters;
+        ClientStats {
+            attempts: c.attempts.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The live retry counter, for callers that want to watch it.
+    pub fn retry_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.inner.counters.retries)
+    }
+
+    /// Calls `action`: waits for a rate-limit slot, signs, sends, and retries retryable
+    /// failures with backoff, within `max_retries` and the optional `deadline`. When the
+    /// next wait would pass the deadline, the last error is returned.
+    pub async fn call<A: Action>(
+        &self,
+        action: &A,
+        deadline: Option<Instant>,
+    ) -> Result<A::Response, ApiError> {
+        let name = A::NAME;
+        let version = action.version();
+        let params = action.params();
+        let inner = &self.inner;
+        let limiter = limiter_for(&inner.credentials.access_key_id, &inner.config.region, name);
+        let interval = inner.config.rate_limits.rate_for(name).map(slot_interval);
+        let mut last_error: Option<ApiError> = None;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let give_up = |last: Option<ApiError>, why: &str| {
+                last.unwrap_or_else(|| deadline_error(name, attempt, why))
+            };
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(give_up(last_error, "before the request was sent"));
+            }
+            if let Some(interval) = interval {
+                if limiter.acquire(interval, deadline).await.is_err() {
+                    return Err(give_up(last_error, "before a rate-limit slot was free"));
+                }
+            }
+            if attempt > 1 {
+                inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            inner.counters.attempts.fetch_add(1, Ordering::Relaxed);
+
+            let sent = self.attempt::<A>(name, version, &params, attempt);
+            let outcome = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, sent).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(Failure {
+                        error: deadline_error(name, attempt, "while waiting for the answer"),
+                        retry_after: None,
+                    }),
+                },
+                None => sent.await,
+            };
+            let Failure {
+                mut error,
+                retry_after,
+            } = match outcome {
+                Ok(response) => return Ok(response),
+                Err(failure) => failure,
+            };
+            error.attempts = attempt;
+            if error.kind() == ErrorKind::Throttled {
+                inner.counters.throttled.fetch_add(1, Ordering::Relaxed);
+            }
+            if !error.is_retryable()
+                || error.code == codes::DEADLINE_EXCEEDED
+                || attempt > inner.config.max_retries
+            {
+                return Err(error);
+            }
+            let delay = inner.backoff.delay(
+                attempt - 1,
+                error.kind() == ErrorKind::Throttled,
+                retry_after,
+            );
+            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                return Err(error);
+            }
+            tracing::info!(
+                target: "alikafka::api::retry",
+                action = name,
+                attempt,
+                code = %error.code,
+                http_status = ?error.http_status,
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
+            last_error = Some(error);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One signed request and the interpretation of its answer.
+    async fn attempt<A: Action>(
+        &self,
+        name: &'static str,
+        version: &'static str,
+        params: &[(&'static str, String)],
+        attempt: u32,
+    ) -> Result<A::Response, Failure> {
+        let inner = &self.inner;
+        let signed = self.sign_request(name, version, params);
+        let redactor = Redactor::new(&inner.credentials, &signed.signature);
+        let mut url = inner.endpoint.url.clone();
+        url.set_query(Some(&signed.query));
+
+        let started = std::time::Instant::now();
+        let sent = inner.http.post(url).body("").send().await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => {
+                let error = transport_error(name, None, e, &inner.config, &redactor);
+                log_attempt(name, attempt, None, None, started, &error.code);
+                return Err(Failure {
+                    error,
+                    retry_after: None,
+                });
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_millis);
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(e) => {
+                let error = transport_error(name, Some(status), e, &inner.config, &redactor);
+                log_attempt(name, attempt, Some(status), None, started, &error.code);
+                return Err(Failure { error, retry_after });
+            }
+        };
+        let outcome = interpret::<A::Response>(name, status, &body, &redactor);
+        let (request_id, code) = match &outcome {
+            Ok((_, request_id)) => (request_id.clone(), "200"),
+            Err(e) => (e.request_id.clone(), e.code.as_str()),
+        };
+        log_attempt(
+            name,
+            attempt,
+            Some(status),
+            request_id.as_deref(),
+            started,
+            code,
+        );
+        outcome
+            .map(|(response, _)| response)
+            .map_err(|error| Failure { error, retry_after })
+    }
+
+    /// Common parameters + the action's, with a fresh nonce and timestamp, signed.
+    fn sign_request(
+        &self,
+        name: &str,
+        version: &str,
+        params: &[(&'static str, String)],
+    ) -> SignedQuery {
+        let credentials = &self.inner.credentials;
+        let mut all: Vec<(&str, String)> = vec![
+            ("Action", name.to_owned()),
+            ("AccessKeyId", credentials.access_key_id.clone()),
+            ("Format", "JSON".to_owned()),
+            ("RegionId", self.inner.config.region.clone()),
+            ("SignatureMethod", "HMAC-SHA1".to_owned()),
+            ("SignatureNonce", uuid::Uuid::new_v4().to_string()),
+            ("SignatureVersion", "1.0".to_owned()),
+            (
+                "Timestamp",
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ),
+            ("Version", version.to_owned()),
+        ];
+        if let Some(token) = &credentials.security_token {
+            all.push(("SecurityToken", token.expose().to_owned()));
+        }
+        all.extend(params.iter().map(|(k, v)| (*k, v.clone())));
+        let canonical = canonical_query(&all);
+        let signature = sign(
+            credentials.access_key_secret.expose(),
+            &string_to_sign(HTTP_METHOD, &canonical),
+        );
+        SignedQuery {
+            query: format!("{canonical}&Signature={}", percent_encode(&signature)),
+            signature,
+        }
+    }
+}
+
+struct SignedQuery {
+    query: String,
+    signature: String,
+}
+
+struct Failure {
+    error: ApiError,
+    retry_after: Option<Duration>,
+}
+
+fn deadline_error(action: &'static str, attempt: u32, when: &str) -> ApiError {
+    let mut error = ApiError::new(
+        action,
+        None,
+        codes::DEADLINE_EXCEEDED,
+        format!("the caller's deadline passed {when} (attempt {attempt})"),
+    );
+    error.attempts = attempt;
+    error
+}
+
+fn log_attempt(
+    action: &str,
+    attempt: u32,
+    status: Option<u16>,
+    request_id: Option<&str>,
+    started: std::time::Instant,
+    code: &str,
+) {
+    tracing::debug!(
+        target: "alikafka::api",
+        action,
+        attempt,
+        http_status = ?status,
+        request_id = request_id.unwrap_or("-"),
+        code,
+        latency_ms = started.elapsed().as_millis() as u64,
+        "alikafka request"
+    );
+}
+
+/// A network failure or timeout, described without the URL (it carries the signature).
+fn transport_error(
+    action: &'static str,
+    status: Option<u16>,
+    error: reqwest::Error,
+    config: &ClientConfig,
+    redactor: &Redactor,
+) -> ApiError {
+    let error = error.without_url();
+    let (code, message) = if error.is_timeout() {
+        (
+            codes::REQUEST_TIMEOUT,
+            format!(
+                "no complete answer within the request timeout ({}; connect timeout {})",
+                humantime::format_duration(config.request_timeout),
+                humantime::format_duration(config.connect_timeout)
+            ),
+        )
+    } else {
+        (codes::NETWORK_ERROR, error_chain(&error))
+    };
+    // Whatever the status said, the exchange broke: both codes classify as transient.
+    ApiError::new(action, status, code, redactor.redact(&message))
+}
+
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// Decides success or failure of an answer; on success also returns its RequestId.
+fn interpret<R: serde::de::DeserializeOwned>(
+    action: &'static str,
+    status: u16,
+    body: &[u8],
+    redactor: &Redactor,
+) -> Result<(R, Option<String>), ApiError> {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(_) => {
+            let prefix = redactor.redact(&sanitized_prefix(body, BODY_PREFIX_CHARS));
+            // Classified transient (a garbled success or a gateway's error page is worth
+            // another try) unless the status is 4xx (e.g. a proxy's refusal).
+            return Err(ApiError::new(
+                action,
+                Some(status),
+                codes::MALFORMED_RESPONSE,
+                format!("the answer is not JSON: \"{prefix}\""),
+            ));
+        }
+    };
+    let field = |name: &str| value.get(name).and_then(scalar_text);
+    let request_id = field("RequestId");
+    let code = field("Code");
+    let success = value.get("Success").and_then(|v| match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => s.trim().parse::<bool>().ok(),
+        _ => None,
+    });
+    let code_is_ok = code.as_deref().map_or(true, |c| c.trim() == "200");
+    let failed = !(200..300).contains(&status) || success == Some(false) || !code_is_ok;
+    if failed {
+        let code = code
+            .filter(|c| c.trim() != "200")
+            .unwrap_or_else(|| codes::UNKNOWN_ERROR.to_owned());
+        let message = match field("Message") {
+            Some(message) => redactor.redact(&message),
+            None => format!(
+                "no message; the answer was \"{}\"",
+                redactor.redact(&sanitized_prefix(body, BODY_PREFIX_CHARS))
+            ),
+        };
+        let mut error = ApiError::new(action, Some(status), code, message);
+        error.request_id = request_id;
+        error.recommend = field("Recommend").map(|r| redactor.redact(&r));
+        return Err(error);
+    }
+    match serde_json::from_value::<R>(value) {
+        Ok(response) => Ok((response, request_id)),
+        Err(e) => {
+            let mut error = ApiError::new(
+                action,
+                Some(status),
+                codes::UNEXPECTED_RESPONSE,
+                format!(
+                    "the answer does not have the expected shape: {}",
+                    sanitized_prefix(redactor.redact(&e.to_string()).as_bytes(), 200)
+                ),
+            );
+            error.request_id = request_id;
+            Err(error)
+        }
+    }
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Removes our secret, token and signature (raw, and percent-encoded once and twice as
+/// they appear in a server's StringToSign) from server-provided text.
+struct Redactor {
+    needles: Vec<String>,
+}
+
+impl Redactor {
+    fn new(credentials: &Credentials, signature: &str) -> Self {
+        let mut needles = Vec::new();
+        let secrets = [
+            Some(credentials.access_key_secret.expose()),
+            credentials.security_token.as_ref().map(|t| t.expose()),
+            Some(signature),
+        ];
+        for secret in secrets.into_iter().flatten() {
+            if secret.len() < MIN_REDACTED_LEN {
+                continue;
+            }
+            let once = percent_encode(secret);
+            let twice = percent_encode(&once);
+            needles.extend([secret.to_owned(), once, twice]);
+        }
+        needles.sort();
+        needles.dedup();
+        // Longest first, so a longer encoding is not half-replaced by a shorter one.
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        Redactor { needles }
+    }
+
+    fn redact(&self, text: &str) -> String {
+        self.needles.iter().fold(text.to_owned(), |acc, needle| {
+            acc.replace(needle.as_str(), "***")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::actions::{EmptyResponse, GetTopicListResponse};
+    use crate::api::SecretString;
+
+    fn redactor() -> Redactor {
+        let credentials = Credentials::new(
+            "ak",
+            "my/secret+key",
+            Some(SecretString::new("tok:en/with=chars")),
+        );
+        Redactor::new(&credentials, "c2lnbmF0dXJl+/=")
+    }
+
+    fn run<R: serde::de::DeserializeOwned>(status: u16, body: &str) -> Result<R, ApiError> {
+        interpret::<R>("GetTopicList", status, body.as_bytes(), &redactor()).map(|(r, _)| r)
+    }
+
+    #[test]
+    fn success_shapes() {
+        let ok: EmptyResponse =
+            run(200, r#"{"Code":200,"Success":true,"RequestId":"R"}"#).expect("ok");
+        assert_eq!(ok.request_id, "R");
+        run::<EmptyResponse>(200, r#"{"Code":"200","Success":"true","RequestId":"R"}"#)
+            .expect("string code");
+        run::<EmptyResponse>(200, r#"{"RequestId":"R"}"#).expect("no code at all");
+    }
+
+    #[test]
+    fn http_200_with_failure_markers_is_an_error() {
+        let err = run::<EmptyResponse>(
+            200,
+            r#"{"Code":400,"Success":false,"Message":"The topic already exists.","RequestId":"R1"}"#,
+        )
+        .expect_err("code 400");
+        assert_eq!(err.code, "400");
+        assert_eq!(err.request_id.as_deref(), Some("R1"));
+        let err = run::<EmptyResponse>(
+            200,
+            r#"{"Code":"BIZ_TOPIC_EXISTED","Success":false,"Message":"exists","RequestId":"R2"}"#,
+        )
+        .expect_err("biz code");
+        assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+        let err = run::<EmptyResponse>(200, r#"{"Code":200,"Success":false,"Message":"m"}"#)
+            .expect_err("success false");
+        assert_eq!(err.code, codes::UNKNOWN_ERROR);
+    }
+
+    #[test]
+    fn gateway_error_body() {
+        let err = run::<EmptyResponse>(
+            400,
+            r#"{"RequestId":"X","HostId":"alikafka.cn-hangzhou.aliyuncs.com","Code":"Throttling.User",
+                "Message":"Request was denied due to user flow control.","Recommend":"https://next.api.aliyun.com/troubleshoot?q=Throttling.User"}"#,
+        )
+        .expect_err("throttled");
+        assert_eq!(err.kind(), ErrorKind::Throttled);
+        assert_eq!(err.http_status, Some(400));
+        assert_eq!(err.request_id.as_deref(), Some("X"));
+        assert!(err
+            .recommend
+            .as_deref()
+            .is_some_and(|r| r.contains("troubleshoot")));
+        assert_eq!(
+            err.to_string(),
+            "GetTopicList failed: Throttling.User (HTTP 400): Request was denied due to user flow control. (RequestId: X)"
+        );
+    }
+
+    #[test]
+    fn non_json_bodies_quote_a_short_prefix() {
+        let html = format!(
+            "<html>\n<head><title>502 Bad Gateway</title></head>{}</html>",
+            "x".repeat(400)
+        );
+        let err = run::<EmptyResponse>(502, &html).expect_err("html");
+        assert_eq!(err.code, codes::MALFORMED_RESPONSE);
+        assert_eq!(err.kind(), ErrorKind::Transient);
+        assert!(
+            err.message.contains("<html> <head><title>502 Bad Gateway"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.chars().count() < 160, "{}", err.message);
+        let truncated = run::<GetTopicListResponse>(200, r#"{"Code":200,"TopicList":{"Topi"#)
+            .expect_err("truncated");
+        assert_eq!(truncated.kind(), ErrorKind::Transient);
+        assert!(truncated.message.contains("{\"Code\":200,\"TopicList\""));
+        let forbidden = run::<EmptyResponse>(403, "Forbidden by proxy").expect_err("403");
+        assert_eq!(forbidden.kind(), ErrorKind::Other);
+        assert!(run::<EmptyResponse>(200, "").is_err());
+    }
+
+    #[test]
+    fn wrong_shape_is_an_error_not_a_panic() {
+        let err = run::<GetTopicListResponse>(200, r#"{"Code":200,"TopicList":{"TopicVO":[1,2]}}"#)
+            .expect_err("numbers are not topics");
+        assert_eq!(err.code, codes::UNEXPECTED_RESPONSE);
+        assert_eq!(err.kind(), ErrorKind::Other);
+        assert!(run::<EmptyResponse>(200, "[1,2,3]").is_err());
+    }
+
+    #[test]
+    fn server_text_never_echoes_our_secrets() {
+        // A SignatureDoesNotMatch message carries the server's StringToSign, which holds
+        // the SecurityToken encoded twice.
+        let token_twice = percent_encode(&percent_encode("tok:en/with=chars"));
+        let body = format!(
+            r#"{{"Code":"SignatureDoesNotMatch","Message":"server string to sign is:POST&%2F&SecurityToken%3D{token_twice} sig c2lnbmF0dXJl+/= raw my/secret+key","RequestId":"Z"}}"#
+        );
+        let err = run::<EmptyResponse>(400, &body).expect_err("auth");
+        assert_eq!(err.kind(), ErrorKind::Auth);
+        let shown = format!("{err} {err:?}");
+        for leaked in [
+            "tok:en/with=chars",
+            token_twice.as_str(),
+            "c2lnbmF0dXJl",
+            "my/secret+key",
+        ] {
+            assert!(!shown.contains(leaked), "{leaked} in {shown}");
+        }
+        assert!(shown.contains("SecurityToken%3D***"));
+    }
+}
