@@ -220,7 +220,7 @@ impl Client {
                 code = %error.code,
                 http_status = ?error.http_status,
                 delay_ms = delay.as_millis() as u64,
-                "retrying"
+                "retrying alikafka request"
             );
             last_error = Some(error);
             tokio::time::sleep(delay).await;
