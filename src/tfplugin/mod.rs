@@ -1,3 +1,5 @@
 //! The Terraform plugin protocol 6 layer: handshake, mTLS, gRPC services, cty values,
 //! schemas, diagnostics, logging, and a small framework that makes a resource a short
 //! declarative type. Knows nothing of Alibaba.
+
+pub mod cty;
