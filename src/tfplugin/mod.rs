@@ -3,3 +3,4 @@
 //! declarative type. Knows nothing of Alibaba.
 
 pub mod cty;
+pub mod proto;
