@@ -3,4 +3,7 @@
 //! declarative type. Knows nothing of Alibaba.
 
 pub mod cty;
+pub mod diagnostics;
+pub mod framework;
 pub mod proto;
+pub mod schema;
