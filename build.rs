@@ -2,6 +2,9 @@
 //! no system `protoc` is needed) feeding tonic-build.
 
 use std::error::Error;
+use std::path::PathBuf;
+
+use prost::Message as _;
 
 const PROTO_FILES: &[&str] = &[
     "proto/tfplugin6.proto",
@@ -15,6 +18,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=build.rs");
 
     let descriptors = protox::compile(PROTO_FILES, ["proto"])?;
+    // Kept for the test that checks the contract against Terraform's own descriptors.
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out_dir.join("plugin_descriptors.bin"),
+        descriptors.encode_to_vec(),
+    )?;
     tonic_build::configure()
         // Integration tests drive the server through the generated clients.
         .build_client(true)

@@ -5,5 +5,9 @@
 pub mod cty;
 pub mod diagnostics;
 pub mod framework;
+pub mod handshake;
+pub mod logging;
 pub mod proto;
 pub mod schema;
+pub mod server;
+pub mod tls;

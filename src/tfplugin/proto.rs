@@ -30,6 +30,10 @@ pub mod plugin {
 
 use std::fmt;
 
+/// The compiled `proto/` files (a serialized `FileDescriptorSet`, imports included).
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/plugin_descriptors.bin"));
+
 // Values cross the wire with their secrets (provider credentials, passwords) inside, so
 // Debug shows only sizes: a stray `{:?}` in a log line can never leak them.
 impl fmt::Debug for tfplugin6::DynamicValue {
@@ -54,6 +58,110 @@ impl fmt::Debug for tfplugin6::RawState {
 mod tests {
     use super::tfplugin6;
     use prost::Message;
+    use prost_types::field_descriptor_proto::{Label, Type};
+    use prost_types::{DescriptorProto, EnumDescriptorProto, FileDescriptorSet};
+
+    /// One sorted line per message, field, enum value and RPC: the whole wire contract,
+    /// in the format of `proto/terraform-1.15.5.wire.txt`.
+    fn contract_lines(set: &FileDescriptorSet) -> Vec<String> {
+        let mut lines = Vec::new();
+        for file in &set.file {
+            let package = format!(".{}", file.package());
+            if package != ".tfplugin6" && package != ".plugin" {
+                continue; // google/protobuf imports
+            }
+            for message in &file.message_type {
+                message_lines(message, &package, &mut lines);
+            }
+            for kind in &file.enum_type {
+                enum_lines(kind, &package, &mut lines);
+            }
+            for service in &file.service {
+                for method in &service.method {
+                    let stream = |on: bool| if on { "stream " } else { "" };
+                    lines.push(format!(
+                        "rpc {package}.{}.{}({}{}) returns ({}{})",
+                        service.name(),
+                        method.name(),
+                        stream(method.client_streaming()),
+                        method.input_type(),
+                        stream(method.server_streaming()),
+                        method.output_type(),
+                    ));
+                }
+            }
+        }
+        lines.sort();
+        lines
+    }
+
+    fn message_lines(message: &DescriptorProto, prefix: &str, lines: &mut Vec<String>) {
+        let name = format!("{prefix}.{}", message.name());
+        lines.push(format!("message {name}"));
+        for nested in &message.nested_type {
+            message_lines(nested, &name, lines);
+        }
+        for kind in &message.enum_type {
+            enum_lines(kind, &name, lines);
+        }
+        for field in &message.field {
+            let type_name = match field.r#type() {
+                Type::Message | Type::Enum => field.type_name().to_string(),
+                scalar => scalar
+                    .as_str_name()
+                    .trim_start_matches("TYPE_")
+                    .to_lowercase(),
+            };
+            let label = if field.label() == Label::Repeated {
+                "repeated"
+            } else if field.proto3_optional() {
+                "optional"
+            } else {
+                "singular"
+            };
+            let oneof = match field.oneof_index {
+                Some(index) if !field.proto3_optional() => {
+                    let index = usize::try_from(index).expect("small index");
+                    format!(" oneof={}", message.oneof_decl[index].name())
+                }
+                _ => String::new(),
+            };
+            lines.push(format!(
+                "field {name}.{} = {} {label} {type_name}{oneof}",
+                field.name(),
+                field.number()
+            ));
+        }
+    }
+
+    fn enum_lines(kind: &EnumDescriptorProto, prefix: &str, lines: &mut Vec<String>) {
+        for value in &kind.value {
+            lines.push(format!(
+                "enum {prefix}.{}.{} = {}",
+                kind.name(),
+                value.name(),
+                value.number()
+            ));
+        }
+    }
+
+    #[test]
+    fn contract_matches_terraform_1_15() {
+        let set = FileDescriptorSet::decode(super::FILE_DESCRIPTOR_SET).expect("descriptor set");
+        let ours = contract_lines(&set);
+        let golden: Vec<String> = include_str!("../../proto/terraform-1.15.5.wire.txt")
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .map(str::to_string)
+            .collect();
+        let missing: Vec<_> = golden.iter().filter(|l| !ours.contains(l)).collect();
+        let extra: Vec<_> = ours.iter().filter(|l| !golden.contains(l)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "missing from proto/: {missing:#?}\nnot in Terraform 1.15.5: {extra:#?}"
+        );
+        assert_eq!(ours.len(), golden.len());
+    }
 
     #[test]
     fn debug_output_hides_value_bytes() {
