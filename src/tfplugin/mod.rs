@@ -10,4 +10,5 @@ pub mod logging;
 pub mod proto;
 pub mod schema;
 pub mod server;
+pub mod service;
 pub mod tls;

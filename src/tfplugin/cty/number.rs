@@ -35,7 +35,8 @@ impl Number {
             return None;
         }
         // 2^63 is the first float above i64::MAX; -2^63 is i64::MIN exactly.
-        if f.fract() == 0.0 && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0
+        if f.fract() == 0.0
+            && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f)
         {
             return Some(Number::Int(f as i64));
         }
