@@ -2,7 +2,7 @@
 //! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line;
 //! logs go to stderr. SIGINT/SIGTERM shut it down gracefully.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use alikafka::emulator::cli::Cli;
@@ -13,6 +13,7 @@ use clap::Parser;
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )

@@ -68,6 +68,15 @@ impl Ctx {
         self.answer(error.status, self.format.content_type(), body)
     }
 
+    /// Applies a `Format` parameter, if any.
+    fn set_format(&mut self, params: &ParamMap) -> Result<(), ApiError> {
+        if let Some(format) = params.get("Format").filter(|f| !f.is_empty()) {
+            self.format =
+                Format::parse(format).ok_or_else(|| ApiError::invalid_parameter("Format"))?;
+        }
+        Ok(())
+    }
+
     fn fail(&self, error: ApiError) -> Call {
         let outcome = if error.is_throttling() {
             Outcome::Throttled
@@ -149,14 +158,21 @@ async fn process(
             ))
         }
     };
-    let (query, params) = match collect_params(uri, headers, &body) {
-        Ok(pair) => pair,
-        Err(error) => return ctx.fail(error),
-    };
-    if let Some(format) = params.get("Format").filter(|f| !f.is_empty()) {
-        match Format::parse(format) {
-            Some(f) => ctx.format = f,
-            None => return ctx.fail(ApiError::invalid_parameter("Format")),
+    let mut query = ParamMap::new();
+    if let Err(error) = decode_urlencoded(uri.query().unwrap_or("").as_bytes(), &mut query) {
+        return ctx.fail(error);
+    }
+    // The format is known from the query before the body is decoded, so body errors use it.
+    if let Err(error) = ctx.set_format(&query) {
+        return ctx.fail(error);
+    }
+    let mut params = query.clone();
+    if is_form(headers) && !body.is_empty() {
+        if let Err(error) = decode_urlencoded(&body, &mut params) {
+            return ctx.fail(error);
+        }
+        if let Err(error) = ctx.set_format(&params) {
+            return ctx.fail(error);
         }
     }
     if let Some(region) = params
@@ -297,21 +313,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// Query parameters alone (V3 signs them) and query plus form-body parameters.
-fn collect_params(
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(ParamMap, ParamMap), ApiError> {
-    let mut query = ParamMap::new();
-    decode_urlencoded(uri.query().unwrap_or("").as_bytes(), &mut query)?;
-    let mut all = query.clone();
-    let is_form = header_str(headers, "content-type").is_some_and(|ct| {
+fn is_form(headers: &HeaderMap) -> bool {
+    header_str(headers, "content-type").is_some_and(|ct| {
         ct.to_ascii_lowercase()
             .starts_with("application/x-www-form-urlencoded")
-    });
-    if is_form && !body.is_empty() {
-        decode_urlencoded(body, &mut all)?;
-    }
-    Ok((query, all))
+    })
 }
