@@ -299,14 +299,16 @@ async fn v3_call(
         .collect();
     let host = emu.base.trim_start_matches("http://").to_string();
     let headers = sign_v3(
-        "POST",
-        &host,
-        &query,
-        b"",
+        &V3Request {
+            method: "POST",
+            host: &host,
+            query: &query,
+            body: b"",
+            action,
+            version: V2018,
+            extra_headers,
+        },
         creds,
-        action,
-        V2018,
-        extra_headers,
     );
     let mut request = emu
         .http
@@ -357,14 +359,16 @@ async fn v3_failure_matrix() {
         async move { Reply::from(request.send().await.unwrap()).await }
     };
     let good = sign_v3(
-        "POST",
-        &host,
-        &query,
-        b"",
+        &V3Request {
+            method: "POST",
+            host: &host,
+            query: &query,
+            body: b"",
+            action: "GetInstanceList",
+            version: V2018,
+            extra_headers: &[],
+        },
         &demo,
-        "GetInstanceList",
-        V2018,
-        &[],
     );
     let without = |name: &str| {
         good.iter()
@@ -405,14 +409,16 @@ async fn v3_failure_matrix() {
     let body = format!("InstanceId={HANGZHOU}&Topic=v3-form&Remark=via%20v3");
     let q: Params = [("RegionId".to_string(), "cn-hangzhou".to_string())].into();
     let headers = sign_v3(
-        "POST",
-        &host,
-        &q,
-        body.as_bytes(),
+        &V3Request {
+            method: "POST",
+            host: &host,
+            query: &q,
+            body: body.as_bytes(),
+            action: "CreateTopic",
+            version: V2018,
+            extra_headers: &[("content-type", "application/x-www-form-urlencoded")],
+        },
         &demo,
-        "CreateTopic",
-        V2018,
-        &[("content-type", "application/x-www-form-urlencoded")],
     );
     send(headers, body.into_bytes()).await.assert_ok();
     assert_eq!(emu.state_topics(HANGZHOU).await[0]["remark"], "via v3");

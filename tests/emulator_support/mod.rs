@@ -357,17 +357,28 @@ pub fn sign_v1(method: &str, params: &mut Params, secret: &str) {
     params.insert("Signature".into(), sig);
 }
 
+/// What a V3 request signs.
+pub struct V3Request<'a> {
+    pub method: &'a str,
+    pub host: &'a str,
+    pub query: &'a Params,
+    pub body: &'a [u8],
+    pub action: &'a str,
+    pub version: &'a str,
+    pub extra_headers: &'a [(&'a str, &'a str)],
+}
+
 /// A V3 (ACS3-HMAC-SHA256) request as the Tea SDKs build it: returns the headers to send.
-pub fn sign_v3(
-    method: &str,
-    host: &str,
-    query: &Params,
-    body: &[u8],
-    creds: &Creds,
-    action: &str,
-    version: &str,
-    extra_headers: &[(&str, &str)],
-) -> Vec<(String, String)> {
+pub fn sign_v3(req: &V3Request<'_>, creds: &Creds) -> Vec<(String, String)> {
+    let V3Request {
+        method,
+        host,
+        query,
+        body,
+        action,
+        version,
+        extra_headers,
+    } = *req;
     let mut headers: BTreeMap<String, String> = BTreeMap::new();
     headers.insert("host".into(), host.into());
     headers.insert("x-acs-action".into(), action.into());

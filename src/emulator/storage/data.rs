@@ -74,7 +74,6 @@ pub fn message_timestamp(
     .optional()
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn commit_offset(
     conn: &Connection,
     instance_id: &str,
