@@ -1,4 +1,85 @@
-fn main() {
-    eprintln!("alikafka-emulator: not implemented yet");
-    std::process::exit(1);
+//! `alikafka-emulator`: a local stand-in for the alikafka management API.
+//! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line;
+//! logs go to stderr. SIGINT/SIGTERM shut it down gracefully.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use alikafka::emulator::cli::Cli;
+use alikafka::emulator::{bind, run};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    let config = match Cli::parse().into_config() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match bind(&config).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(data = ?config.data, accounts = config.accounts.len(), instances = config.instances.len(), "starting");
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "alikafka-emulator listening on http://{addr}")
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::FAILURE;
+    }
+    drop(stdout);
+    match run(config, listener, shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

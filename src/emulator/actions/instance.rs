@@ -1,0 +1,56 @@
+//! GetInstanceList.
+
+use std::sync::Arc;
+
+use crate::emulator::errors::ApiError;
+use crate::emulator::params::Params;
+use crate::emulator::response::Node;
+use crate::emulator::state::{App, Instance};
+
+/// Broker version reported for every instance (the guide's server version).
+const OPEN_SOURCE_VERSION: &str = "0.10.0";
+
+/// The caller's instances in `RegionId`.
+pub fn get_instance_list(
+    app: &Arc<App>,
+    caller: &str,
+    p: &Params<'_>,
+) -> Result<Vec<(&'static str, Node)>, ApiError> {
+    let region = p.required("RegionId")?;
+    let items = app
+        .instances
+        .iter()
+        .filter(|i| i.config.account == caller && i.region() == region)
+        .map(instance_vo)
+        .collect();
+    Ok(vec![(
+        "InstanceList",
+        Node::Obj(vec![("InstanceVO", Node::List(items))]),
+    )])
+}
+
+fn instance_vo(instance: &Instance) -> Node {
+    let c = &instance.config;
+    let text = |v: &Option<String>| Node::str(v.clone().unwrap_or_default());
+    Node::Obj(vec![
+        ("InstanceId", Node::str(c.instance_id.as_str())),
+        ("Name", Node::str(c.display_name())),
+        ("RegionId", Node::str(c.region_id.as_str())),
+        ("CreateTime", Node::Int(instance.create_time_ms)),
+        ("ExpiredTime", Node::Int(instance.expired_time_ms)),
+        ("DeployType", Node::Int(c.deploy_type)),
+        ("ServiceStatus", Node::Int(c.service_status)),
+        ("EndPoint", text(&c.end_point)),
+        ("SslEndPoint", text(&c.ssl_end_point)),
+        ("VpcId", text(&c.vpc_id)),
+        ("VSwitchId", text(&c.vswitch_id)),
+        // The guide's shape; newer SDK models wrap this in an `UpgradeServiceDetailInfoVO` list.
+        (
+            "UpgradeServiceDetailInfo",
+            Node::Obj(vec![(
+                "Current2OpenSourceVersion",
+                Node::str(OPEN_SOURCE_VERSION),
+            )]),
+        ),
+    ])
+}

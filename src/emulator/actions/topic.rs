@@ -1,0 +1,262 @@
+//! Topic actions: CreateTopic, GetTopicList, GetTopicStatus, DeleteTopic,
+//! ModifyTopicRemark, ModifyPartitionNum.
+
+use std::sync::Arc;
+
+use super::{
+    caller_instance, normalize_name, require_running, validate_remark, DEFAULT_PARTITIONS,
+    PARTITIONS_MAX, PARTITIONS_MIN,
+};
+use crate::emulator::errors::ApiError;
+use crate::emulator::params::Params;
+use crate::emulator::response::Node;
+use crate::emulator::state::{now_ms, App};
+use crate::emulator::storage::{self, data, topics};
+
+type Fields = Vec<(&'static str, Node)>;
+
+/// GetTopicList's largest (and default) page.
+const MAX_PAGE_SIZE: i64 = 10_000;
+/// StatusName for Status 0 ("in service"), as the service spells it.
+const STATUS_IN_SERVICE: &str = "服务中";
+
+fn partition_count(p: &Params<'_>) -> Result<i64, ApiError> {
+    let Some(raw) = p.optional("PartitionNum") else {
+        return Ok(DEFAULT_PARTITIONS);
+    };
+    match raw.trim().parse::<i64>() {
+        Ok(n) if (PARTITIONS_MIN..=PARTITIONS_MAX).contains(&n) => Ok(n),
+        _ => Err(ApiError::field_invalid(
+            "PartitionNum",
+            "the value must be an integer from 1 to 360",
+        )),
+    }
+}
+
+pub async fn create(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fields, ApiError> {
+    let instance = caller_instance(app, caller, p, false)?;
+    let topic = normalize_name("Topic", p.required("Topic")?)?;
+    let remark = validate_remark(p.required("Remark")?)?;
+    let partition_num = partition_count(p)?;
+    let local_topic = p.optional_bool("LocalTopic")?.unwrap_or(false);
+    let compact_topic = p.optional_bool("CompactTopic")?.unwrap_or(false);
+    if compact_topic && !local_topic {
+        return Err(ApiError::field_invalid(
+            "CompactTopic",
+            "compaction is only available for local-storage topics",
+        ));
+    }
+    require_running(instance)?;
+    let (instance_id, quota) = (
+        instance.id().to_string(),
+        i64::from(instance.config.topic_quota),
+    );
+    let delay = app.settings.visibility_delay_ms();
+    app.db
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            let now = now_ms();
+            storage::purge_gone(&tx, &instance_id, now)?;
+            if topics::find(&tx, &instance_id, &topic, now)?.is_some() {
+                return Err(ApiError::topic_existed(&topic));
+            }
+            if topics::count(&tx, &instance_id, now)? >= quota {
+                return Err(ApiError::topic_quota_exceeded(quota as u32));
+            }
+            let new = topics::NewTopic {
+                topic: &topic,
+                remark: &remark,
+                partition_num,
+                local_topic,
+                compact_topic,
+            };
+            topics::insert(&tx, &instance_id, &new, now, now.saturating_add(delay))?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    Ok(Vec::new())
+}
+
+pub async fn list(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fields, ApiError> {
+    let instance = caller_instance(app, caller, p, false)?;
+    let current_page = p.optional_i64("CurrentPage")?.unwrap_or(1);
+    if current_page < 1 {
+        return Err(ApiError::invalid_parameter("CurrentPage"));
+    }
+    let page_size = p.optional_i64("PageSize")?.unwrap_or(MAX_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+        return Err(ApiError::invalid_parameter("PageSize"));
+    }
+    let filter = p.optional("Topic").map(str::to_string);
+    let (instance_id, region) = (instance.id().to_string(), instance.region().to_string());
+    let offset = (current_page - 1).saturating_mul(page_size);
+    let (total, rows) = app
+        .db
+        .run(move |conn| {
+            topics::list_visible(
+                conn,
+                &instance_id,
+                filter.as_deref(),
+                offset,
+                page_size,
+                now_ms(),
+            )
+            .map_err(ApiError::from)
+        })
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|t| {
+            Node::Obj(vec![
+                ("Topic", Node::Str(t.topic)),
+                ("InstanceId", Node::str(instance.id())),
+                ("RegionId", Node::str(region.as_str())),
+                ("Remark", Node::Str(t.remark)),
+                ("PartitionNum", Node::Int(t.partition_num)),
+                ("CreateTime", Node::Int(t.create_time_ms)),
+                ("Status", Node::Int(t.status)),
+                ("StatusName", Node::str(STATUS_IN_SERVICE)),
+                ("CompactTopic", Node::Bool(t.compact_topic)),
+                ("LocalTopic", Node::Bool(t.local_topic)),
+            ])
+        })
+        .collect();
+    Ok(vec![
+        ("CurrentPage", Node::Int(current_page)),
+        ("PageSize", Node::Int(page_size)),
+        ("Total", Node::Int(total)),
+        ("TopicList", Node::Obj(vec![("TopicVO", Node::List(items))])),
+    ])
+}
+
+pub async fn status(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fields, ApiError> {
+    let instance = caller_instance(app, caller, p, true)?;
+    let topic = normalize_name("Topic", p.required("Topic")?)?;
+    let instance_id = instance.id().to_string();
+    let (record, stats) = app
+        .db
+        .run(move |conn| {
+            let now = now_ms();
+            let record = topics::find(conn, &instance_id, &topic, now)?
+                .filter(|t| t.is_visible(now))
+                .ok_or_else(|| ApiError::topic_not_found(&topic))?;
+            let stats = data::partition_stats(conn, &instance_id, &topic)?;
+            Ok((record, stats))
+        })
+        .await?;
+    let mut total = 0i64;
+    let mut last = 0i64;
+    let table = (0..record.partition_num)
+        .map(|partition| {
+            let s = stats.get(&partition).copied().unwrap_or_default();
+            total += s.max_offset;
+            last = last.max(s.last_timestamp_ms);
+            Node::Obj(vec![
+                ("Topic", Node::str(record.topic.as_str())),
+                ("Partition", Node::Int(partition)),
+                ("MinOffset", Node::Int(0)),
+                ("MaxOffset", Node::Int(s.max_offset)),
+                ("LastUpdateTimestamp", Node::Int(s.last_timestamp_ms)),
+            ])
+        })
+        .collect();
+    Ok(vec![(
+        "TopicStatus",
+        Node::Obj(vec![
+            ("TotalCount", Node::Int(total)),
+            ("LastTimeStamp", Node::Int(last)),
+            (
+                "OffsetTable",
+                Node::Obj(vec![("OffsetTable", Node::List(table))]),
+            ),
+        ]),
+    )])
+}
+
+/// Runs `change` on a topic that exists in the true state and is not deleted.
+async fn with_live_topic<F>(
+    app: &Arc<App>,
+    caller: &str,
+    p: &Params<'_>,
+    change: F,
+) -> Result<Fields, ApiError>
+where
+    F: FnOnce(&rusqlite::Transaction<'_>, &str, &topics::TopicRecord, i64) -> Result<(), ApiError>
+        + Send
+        + 'static,
+{
+    let instance = caller_instance(app, caller, p, false)?;
+    let topic = normalize_name("Topic", p.required("Topic")?)?;
+    require_running(instance)?;
+    let instance_id = instance.id().to_string();
+    app.db
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            let now = now_ms();
+            let record = topics::find(&tx, &instance_id, &topic, now)?
+                .filter(|t| !t.is_deleted())
+                .ok_or_else(|| ApiError::topic_not_found(&topic))?;
+            change(&tx, &instance_id, &record, now)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    Ok(Vec::new())
+}
+
+pub async fn delete(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fields, ApiError> {
+    let delay = app.settings.visibility_delay_ms();
+    with_live_topic(app, caller, p, move |tx, instance_id, record, now| {
+        topics::mark_deleted(
+            tx,
+            instance_id,
+            &record.topic,
+            now,
+            now.saturating_add(delay),
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn modify_remark(
+    app: &Arc<App>,
+    caller: &str,
+    p: &Params<'_>,
+) -> Result<Fields, ApiError> {
+    let remark = validate_remark(p.required("Remark")?)?;
+    with_live_topic(app, caller, p, move |tx, instance_id, record, _| {
+        topics::set_remark(tx, instance_id, &record.topic, &remark)?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn modify_partitions(
+    app: &Arc<App>,
+    caller: &str,
+    p: &Params<'_>,
+) -> Result<Fields, ApiError> {
+    let add = match p.required("AddPartitionNum")?.trim().parse::<i64>() {
+        Ok(n) if n >= 1 => n,
+        _ => {
+            return Err(ApiError::field_invalid(
+                "AddPartitionNum",
+                "the value must be a positive integer",
+            ))
+        }
+    };
+    with_live_topic(app, caller, p, move |tx, instance_id, record, _| {
+        let total = record.partition_num.saturating_add(add);
+        if total > PARTITIONS_MAX {
+            return Err(ApiError::field_invalid(
+                "AddPartitionNum",
+                "a topic can have at most 360 partitions",
+            ));
+        }
+        topics::set_partition_num(tx, instance_id, &record.topic, total)?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,138 @@
+//! HTTP serving: the accept loop (hyper, HTTP/1.1), per-connection kill switches for
+//! injected faults, and graceful shutdown that lets in-flight requests finish.
+
+pub mod conn;
+pub mod gateway;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use super::config::{ConfigError, EmulatorConfig};
+use super::control;
+use super::state::App;
+use super::storage::StorageError;
+use conn::{ConnectionControl, KillableStream};
+
+/// How long shutdown waits for in-flight requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Errors that stop the emulator.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "refusing to listen on non-loopback address {0}: the emulator has an unauthenticated control API; pass --allow-remote to do it anyway"
+    )]
+    RemoteNotAllowed(String),
+}
+
+/// The application router: the control API under `/_emulator`, the alikafka API for the rest.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .nest("/_emulator", control::router())
+        .fallback(gateway::handle)
+        .with_state(app)
+}
+
+/// Resolves and binds `config.listen`, enforcing the loopback rule (`--allow-remote`).
+pub async fn bind(config: &EmulatorConfig) -> Result<TcpListener, ServeError> {
+    let listen_error = |source| ServeError::Listen {
+        addr: config.listen.clone(),
+        source,
+    };
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(config.listen.as_str())
+        .await
+        .map_err(listen_error)?
+        .collect();
+    let Some(first) = addrs.first().copied() else {
+        return Err(listen_error(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no address",
+        )));
+    };
+    if addrs.iter().any(|a| !a.ip().is_loopback()) {
+        if !config.allow_remote {
+            return Err(ServeError::RemoteNotAllowed(config.listen.clone()));
+        }
+        tracing::warn!(
+            listen = %config.listen,
+            "listening on a non-loopback address: anyone who can reach it can use the unauthenticated control API"
+        );
+    }
+    TcpListener::bind(first).await.map_err(listen_error)
+}
+
+/// Serves until `shutdown` completes, then lets in-flight requests finish (up to 30 s).
+pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    let router = router(app);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(error) => {
+                        // Usually out of file descriptors: back off instead of spinning.
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let control = ConnectionControl::default();
+                let io = TokioIo::new(KillableStream::new(stream, control.clone()));
+                let router = router.clone();
+                let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(control.clone());
+                    router.clone().oneshot(request.map(axum::body::Body::new))
+                });
+                let connection = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%peer, %error, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tracing::info!("shutting down: waiting for in-flight requests");
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections were still open after the grace period");
+    }
+}
+
+/// Opens state, binds, prints nothing; for in-process use (tests, embedding).
+pub async fn run(
+    config: EmulatorConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    config.validate()?;
+    let app = Arc::new(App::new(config)?);
+    serve(app, listener, shutdown).await;
+    Ok(())
+}
