@@ -189,7 +189,7 @@ async fn connect(handshake: &Handshake, auth: ClientAuth<'_>) -> Channel {
     });
     let network = handshake.network.clone();
     let address = handshake.address.clone();
-    let connector = tower::service_fn(move |_: Uri| {
+    let connector = tower04::service_fn(move |_: Uri| {
         let (network, address, tls) = (network.clone(), address.clone(), tls.clone());
         async move {
             let io: Box<dyn Io> = match network.as_str() {
