@@ -36,8 +36,14 @@ output "names" { value = data.alikafka_instances.all.names }
         let out = ws.ok(&["output", "-json"]);
         let outputs: serde_json::Value = serde_json::from_str(&out.stdout).expect("outputs");
         // The provider's region is cn-hangzhou: only the instance there is listed.
-        assert_eq!(outputs["all_ids"]["value"], serde_json::json!([INSTANCE_HZ]));
-        assert_eq!(outputs["regex_ids"]["value"], serde_json::json!([INSTANCE_HZ]));
+        assert_eq!(
+            outputs["all_ids"]["value"],
+            serde_json::json!([INSTANCE_HZ])
+        );
+        assert_eq!(
+            outputs["regex_ids"]["value"],
+            serde_json::json!([INSTANCE_HZ])
+        );
         assert_eq!(outputs["none"]["value"], serde_json::json!([]));
         assert_eq!(outputs["names"]["value"].as_array().map(Vec::len), Some(1));
         let instance = &outputs["by_id"]["value"][0];

@@ -52,7 +52,10 @@ fn run_by_hand_the_binary_explains_itself_and_exits_1() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("Terraform"), "{stderr}");
     assert!(stderr.contains("dev_overrides"), "{stderr}");
-    assert!(out.stdout.is_empty(), "nothing on stdout: that is the handshake's channel");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout: that is the handshake's channel"
+    );
 }
 
 #[test]
@@ -85,6 +88,9 @@ fn the_handshake_line_comes_fast_and_offers_protocol_6_with_a_certificate() {
     assert_eq!(&parts[..2], ["1", "6"]);
     assert!(parts[2] == "unix" || parts[2] == "tcp", "{line}");
     assert_eq!(parts[4], "grpc");
-    assert!(parts[5].len() > 50, "the server certificate is offered: {line}");
+    assert!(
+        parts[5].len() > 50,
+        "the server certificate is offered: {line}"
+    );
     assert!(!parts[5].ends_with('='), "base64 without padding: {line}");
 }

@@ -72,14 +72,18 @@ fn create_check_remote_replace_on_remark_change_import_drift_and_destroy() {
             "no-colon-here",
         ]);
         assert!(
-            out.contains("alikafka_consumer_group.other") || out.contains("\"<instance_id>:<consumer_id>\""),
+            out.contains("alikafka_consumer_group.other")
+                || out.contains("\"<instance_id>:<consumer_id>\""),
             "{out}"
         );
 
         // Drift: deleted behind Terraform's back → planned for creation.
         emu_delete_group(&emu, "billing");
         let plan = ws.plan_json();
-        assert_eq!(planned_actions(&plan, "alikafka_consumer_group.g"), ["create"]);
+        assert_eq!(
+            planned_actions(&plan, "alikafka_consumer_group.g"),
+            ["create"]
+        );
         ws.apply();
 
         ws.destroy();

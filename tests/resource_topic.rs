@@ -24,7 +24,12 @@ fn create_check_remote_plan_empty_update_in_place_replace_and_destroy() {
     for_each_terraform(|tf| {
         let emu = Emulator::start();
         let ws = Workspace::new(&tf, &emu);
-        ws.write_config(&topic_config(INSTANCE_HZ, "orders", "Orders", "partition_num = 6"));
+        ws.write_config(&topic_config(
+            INSTANCE_HZ,
+            "orders",
+            "Orders",
+            "partition_num = 6",
+        ));
         ws.apply();
 
         let remote = emu.topic(INSTANCE_HZ, "orders").expect("topic created");
@@ -110,7 +115,10 @@ fn import_by_command_and_by_block_produces_the_created_state() {
             "alikafka_topic.t",
             &format!("{INSTANCE_HZ}:imported"),
         ]);
-        assert_eq!(ws.resource_values("alikafka_topic.t"), without_timeouts(&created));
+        assert_eq!(
+            ws.resource_values("alikafka_topic.t"),
+            without_timeouts(&created)
+        );
         ws.assert_no_changes();
 
         if tf.at_least(1, 5) {
@@ -123,7 +131,10 @@ fn import_by_command_and_by_block_produces_the_created_state() {
             assert_eq!(change["change"]["actions"], serde_json::json!(["no-op"]));
             assert!(change["change"]["importing"].is_object(), "{change}");
             ws.apply();
-            assert_eq!(ws.resource_values("alikafka_topic.t"), without_timeouts(&created));
+            assert_eq!(
+                ws.resource_values("alikafka_topic.t"),
+                without_timeouts(&created)
+            );
         }
 
         // Malformed import IDs explain the right form.
@@ -140,7 +151,10 @@ fn import_by_command_and_by_block_produces_the_created_state() {
             "alikafka_topic.t",
             &format!("{INSTANCE_HZ}:no-such-topic"),
         ]);
-        assert!(out.contains("Cannot import non-existent remote object"), "{out}");
+        assert!(
+            out.contains("Cannot import non-existent remote object"),
+            "{out}"
+        );
     });
 }
 
@@ -257,15 +271,28 @@ fn bad_input_is_refused_at_plan_time_with_the_attribute_named() {
         assert!(emu.topics(INSTANCE_HZ).is_empty(), "nothing was created");
 
         // Partitions only grow: a decrease is refused at plan time, before any change.
-        ws.write_config(&topic_config(INSTANCE_HZ, "growing", "r", "partition_num = 8"));
+        ws.write_config(&topic_config(
+            INSTANCE_HZ,
+            "growing",
+            "r",
+            "partition_num = 8",
+        ));
         ws.apply();
-        ws.write_config(&topic_config(INSTANCE_HZ, "growing", "r", "partition_num = 4"));
+        ws.write_config(&topic_config(
+            INSTANCE_HZ,
+            "growing",
+            "r",
+            "partition_num = 4",
+        ));
         let out = ws.fails(&["plan", "-no-color"]);
         assert!(
             out.contains("partition_num cannot decrease from 8 to 4: Kafka cannot remove partitions from a topic"),
             "{out}"
         );
-        assert_eq!(emu.topic(INSTANCE_HZ, "growing").unwrap()["partition_num"], 8);
+        assert_eq!(
+            emu.topic(INSTANCE_HZ, "growing").unwrap()["partition_num"],
+            8
+        );
 
         // An unknown instance fails with the service's answer, naming the instance.
         ws.write_config(&topic_config("alikafka_post-cn-nope", "orders", "r", ""));
@@ -292,14 +319,20 @@ fn credentials_missing_or_wrong_give_clear_errors() {
             "ALIBABA_CLOUD_ACCESS_KEY_ID",
             "~/.aliyun/config.json",
         ] {
-            assert!(out.contains(way), "missing credentials error should mention {way}:\n{out}");
+            assert!(
+                out.contains(way),
+                "missing credentials error should mention {way}:\n{out}"
+            );
         }
 
         ws.set_env("ALICLOUD_ACCESS_KEY", DEMO_AK);
         ws.set_env("ALICLOUD_SECRET_KEY", "not-the-secret");
         let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
         assert!(out.contains("SignatureDoesNotMatch"), "{out}");
-        assert!(out.contains("secret"), "the hint should point at the secret key:\n{out}");
+        assert!(
+            out.contains("secret"),
+            "the hint should point at the secret key:\n{out}"
+        );
         assert!(!out.contains("not-the-secret"), "the secret leaked:\n{out}");
         assert!(emu.topics(INSTANCE_HZ).is_empty());
     });
@@ -342,7 +375,10 @@ resource "alikafka_consumer_group" "many" {{
             .as_u64()
             .expect("throttled count in metrics");
         let log = std::fs::read_to_string(&log).expect("provider log");
-        let retries = log.lines().filter(|l| l.contains(RETRY_LOG_MESSAGE)).count() as u64;
+        let retries = log
+            .lines()
+            .filter(|l| l.contains(RETRY_LOG_MESSAGE))
+            .count() as u64;
         assert!(
             throttled <= retries,
             "emulator throttled {throttled} requests but the provider retried only {retries} times: {metrics}"
