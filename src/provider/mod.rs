@@ -15,7 +15,10 @@ pub mod data_source_instances;
 pub mod diag;
 pub mod kafka;
 pub mod names;
+pub mod resource_consumer_group;
+pub mod resource_topic;
 pub mod shared_list;
+mod support;
 
 use std::sync::Arc;
 
@@ -133,7 +136,12 @@ impl ProviderDef for AlikafkaProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        Vec::new()
+        vec![
+            Arc::new(resource_topic::TopicResource::new(self.shared.clone())),
+            Arc::new(resource_consumer_group::ConsumerGroupResource::new(
+                self.shared.clone(),
+            )),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
