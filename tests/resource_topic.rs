@@ -77,7 +77,7 @@ fn create_check_remote_plan_empty_update_in_place_replace_and_destroy() {
             INSTANCE_HZ,
             "orders",
             "Orders, v2",
-            "partition_num = 9\n  compact_topic = true",
+            "partition_num = 9\n  local_topic = true\n  compact_topic = true",
         ));
         let plan = ws.plan_json();
         assert_eq!(

@@ -121,6 +121,12 @@ impl Client {
         self.inner.endpoint.display()
     }
 
+    /// Whether requests go out as plain `http://` to a host other than loopback (allowed
+    /// only with `allow_insecure_http`): callers may want to warn their user.
+    pub fn is_insecure_remote(&self) -> bool {
+        self.inner.endpoint.url.scheme() == "http" && !self.inner.endpoint.is_loopback
+    }
+
     pub fn access_key_id(&self) -> &str {
         &self.inner.credentials.access_key_id
     }
@@ -159,10 +165,14 @@ impl Client {
         let interval = inner.config.rate_limits.rate_for(name).map(slot_interval);
         let mut last_error: Option<ApiError> = None;
         let mut attempt: u32 = 0;
+        // Whether an attempt so far may have been carried out despite failing.
+        let mut uncertain = false;
         loop {
             attempt += 1;
             let give_up = |last: Option<ApiError>, why: &str| {
-                last.unwrap_or_else(|| deadline_error(name, attempt, why))
+                let mut error = last.unwrap_or_else(|| deadline_error(name, attempt, why));
+                error.outcome_uncertain = uncertain;
+                error
             };
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(give_up(last_error, "before the request was sent"));
@@ -184,6 +194,7 @@ impl Client {
                     Err(_) => Err(Failure {
                         error: deadline_error(name, attempt, "while waiting for the answer"),
                         retry_after: None,
+                        maybe_applied: true,
                     }),
                 },
                 None => sent.await,
@@ -191,11 +202,14 @@ impl Client {
             let Failure {
                 mut error,
                 retry_after,
+                maybe_applied,
             } = match outcome {
                 Ok(response) => return Ok(response),
                 Err(failure) => failure,
             };
+            uncertain |= maybe_applied;
             error.attempts = attempt;
+            error.outcome_uncertain = uncertain;
             if error.kind() == ErrorKind::Throttled {
                 inner.counters.throttled.fetch_add(1, Ordering::Relaxed);
             }
@@ -246,11 +260,14 @@ impl Client {
         let response = match sent {
             Ok(response) => response,
             Err(e) => {
+                // A refused connection never carried the request; anything later may have.
+                let maybe_applied = !e.is_connect();
                 let error = transport_error(name, None, e, &inner.config, &redactor);
                 log_attempt(name, attempt, None, None, started, &error.code);
                 return Err(Failure {
                     error,
                     retry_after: None,
+                    maybe_applied,
                 });
             }
         };
@@ -266,7 +283,11 @@ impl Client {
             Err(e) => {
                 let error = transport_error(name, Some(status), e, &inner.config, &redactor);
                 log_attempt(name, attempt, Some(status), None, started, &error.code);
-                return Err(Failure { error, retry_after });
+                return Err(Failure {
+                    error,
+                    retry_after,
+                    maybe_applied: !(400..500).contains(&status),
+                });
             }
         };
         let outcome = interpret::<A::Response>(name, status, &body, &redactor);
@@ -284,7 +305,11 @@ impl Client {
         );
         outcome
             .map(|(response, _)| response)
-            .map_err(|error| Failure { error, retry_after })
+            .map_err(|error| Failure {
+                maybe_applied: answer_leaves_outcome_open(status, &error),
+                error,
+                retry_after,
+            })
     }
 
     /// Common parameters + the action's, with a fresh nonce and timestamp, signed.
@@ -333,6 +358,20 @@ struct SignedQuery {
 struct Failure {
     error: ApiError,
     retry_after: Option<Duration>,
+    /// The service may have carried out this attempt (see [`ApiError::outcome_uncertain`]).
+    maybe_applied: bool,
+}
+
+/// Whether an error answer leaves open what the service did: a 5xx or a garbled answer
+/// says nothing certain; a well-formed error answer (4xx, or 200 with an error code) and
+/// throttling mean the action was not carried out.
+fn answer_leaves_outcome_open(status: u16, error: &ApiError) -> bool {
+    if error.kind() == ErrorKind::Throttled || (400..500).contains(&status) {
+        return false;
+    }
+    status >= 500
+        || error.code == codes::MALFORMED_RESPONSE
+        || error.code == codes::UNEXPECTED_RESPONSE
 }
 
 fn deadline_error(action: &'static str, attempt: u32, when: &str) -> ApiError {
@@ -405,6 +444,8 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Decides success or failure of an answer; on success also returns its RequestId.
+// ApiError travels by value everywhere; boxing it here alone would buy nothing.
+#[allow(clippy::result_large_err)]
 fn interpret<R: serde::de::DeserializeOwned>(
     action: &'static str,
     status: u16,
@@ -615,6 +656,33 @@ mod tests {
         assert_eq!(err.code, codes::UNEXPECTED_RESPONSE);
         assert_eq!(err.kind(), ErrorKind::Other);
         assert!(run::<EmptyResponse>(200, "[1,2,3]").is_err());
+    }
+
+    #[test]
+    fn which_error_answers_leave_the_outcome_open() {
+        let answer = |status: u16, body: &str| {
+            let err = run::<EmptyResponse>(status, body).expect_err("an error answer");
+            answer_leaves_outcome_open(status, &err)
+        };
+        assert!(!answer(
+            400,
+            r#"{"Code":"BIZ_TOPIC_EXISTED","Message":"exists","RequestId":"R"}"#
+        ));
+        assert!(!answer(
+            200,
+            r#"{"Code":"BIZ_TOPIC_EXISTED","Success":false,"Message":"exists"}"#
+        ));
+        assert!(!answer(
+            503,
+            r#"{"Code":"Throttling.User","Message":"denied","RequestId":"R"}"#
+        ));
+        assert!(answer(
+            500,
+            r#"{"Code":"InternalError","Message":"oops","RequestId":"R"}"#
+        ));
+        assert!(answer(502, "<html>Bad Gateway</html>"));
+        assert!(answer(200, r#"{"Code":200,"TopicList":"#));
+        assert!(!answer(403, "Forbidden by proxy"));
     }
 
     #[test]

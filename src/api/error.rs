@@ -54,6 +54,11 @@ pub struct ApiError {
     pub recommend: Option<String>,
     /// Attempts made, including the one that produced this error.
     pub attempts: u32,
+    /// Whether some attempt of this call may have been carried out by the service although
+    /// no success answer came back (the request was sent, then the connection broke, the
+    /// answer timed out, was a 5xx or was garbled). A write failing with this set may have
+    /// taken effect: look before repeating it.
+    pub outcome_uncertain: bool,
 }
 
 impl ApiError {
@@ -73,6 +78,7 @@ impl ApiError {
             request_id: None,
             recommend: None,
             attempts: 1,
+            outcome_uncertain: false,
         }
     }
 

@@ -85,6 +85,23 @@ where
         self.get_with(key, Some(not_before), fetch).await
     }
 
+    /// [`SharedList::get_fresh`], also returning when the answer's fetch started. A poll
+    /// that must see a list newer than the last one it saw passes that instant (plus a
+    /// nanosecond) as `not_before`, so that it joins any fetch another waiter started since.
+    pub async fn get_fresh_stamped<F, Fut>(
+        &self,
+        key: &str,
+        not_before: Instant,
+        fetch: F,
+    ) -> Result<(Arc<T>, Instant), E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        let (shared, started) = self.lookup(key, Some(not_before), fetch);
+        shared.await.map(|value| (value, started))
+    }
+
     /// Forgets what is known of `key`: the next read fetches again. Called on every write.
     pub fn invalidate(&self, key: &str) {
         let mut slots = lock(&self.slots);
@@ -103,18 +120,33 @@ where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>> + Send + 'static,
     {
+        self.lookup(key, not_before, fetch).0.await
+    }
+
+    /// The answer to wait for (cached, joined or newly started) and when its fetch started.
+    fn lookup<F, Fut>(
+        &self,
+        key: &str,
+        not_before: Option<Instant>,
+        fetch: F,
+    ) -> (SharedFetch<T, E>, Instant)
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+    {
         let recent_enough = |started: Instant| not_before.is_none_or(|t| started >= t);
-        let shared = {
+        {
             let mut slots = lock(&self.slots);
             let slot = slots.entry(key.to_string()).or_default();
             if let Some(c) = &slot.cached {
                 if c.generation == slot.generation && recent_enough(c.started) {
-                    return Ok(c.value.clone());
+                    let value: Result<Arc<T>, E> = Ok(c.value.clone());
+                    return (futures::future::ready(value).boxed().shared(), c.started);
                 }
             }
             match &slot.in_flight {
                 Some(f) if f.generation == slot.generation && recent_enough(f.started) => {
-                    f.fetch.clone()
+                    (f.fetch.clone(), f.started)
                 }
                 _ => {
                     let started = Instant::now();
@@ -158,11 +190,10 @@ where
                         started,
                         fetch: shared.clone(),
                     });
-                    shared
+                    (shared, started)
                 }
             }
-        };
-        shared.await
+        }
     }
 }
 

@@ -1,0 +1,443 @@
+//! The provider block: its schema, and turning it (plus the environment and the aliyun CLI
+//! profile) into an API client's settings. Resolution itself is the API client's
+//! ([`api::resolve_with`]); this module only maps the block onto it and words the errors
+//! for a Terraform user.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::api::{self, ClientConfig, ConfigError, ConfigInputs, Credentials, SecretString};
+use crate::tfplugin::cty::{AttributePath, Value};
+use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::tfplugin::framework::validators::{self, parse_duration};
+use crate::tfplugin::schema::{Attribute, Description, Schema};
+
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_REQUESTS_PER_SECOND: f64 = 3.0;
+pub const DEFAULT_CREATE_TOPIC_REQUESTS_PER_SECOND: f64 = 1.0;
+/// Retries beyond this only prolong a failure: backoff is capped at a few seconds.
+const MAX_RETRIES_LIMIT: i64 = 100;
+
+/// The provider block's schema.
+pub fn schema() -> Schema {
+    Schema::new(vec![
+        Attribute::string("access_key").optional().markdown_description(
+            "AccessKey ID. Falls back to `ALICLOUD_ACCESS_KEY`, then `ALIBABA_CLOUD_ACCESS_KEY_ID`, \
+             then the profile's `access_key_id`.",
+        ),
+        Attribute::string("secret_key").optional().sensitive().markdown_description(
+            "AccessKey secret. Falls back to `ALICLOUD_SECRET_KEY`, then \
+             `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, then the profile's `access_key_secret`.",
+        ),
+        Attribute::string("security_token").optional().sensitive().markdown_description(
+            "STS security token, for temporary credentials. Falls back to \
+             `ALICLOUD_SECURITY_TOKEN`, then `ALIBABA_CLOUD_SECURITY_TOKEN`, then the profile's \
+             `sts_token` (`StsToken` mode).",
+        ),
+        Attribute::string("region").optional().markdown_description(
+            "Region of the instances, such as `cn-hangzhou`. Falls back to `ALICLOUD_REGION`, \
+             then `ALIBABA_CLOUD_REGION`, then the profile's `region_id`.",
+        ),
+        Attribute::string("profile").optional().markdown_description(
+            "Name of the profile to use in the shared credentials file. Falls back to \
+             `ALICLOUD_PROFILE`, then `ALIBABA_CLOUD_PROFILE`, then the file's `current` profile.",
+        ),
+        Attribute::string("shared_credentials_file").optional().markdown_description(
+            "Path of the aliyun CLI configuration file. Falls back to \
+             `ALICLOUD_SHARED_CREDENTIALS_FILE`, then `~/.aliyun/config.json`.",
+        ),
+        Attribute::string("endpoint").optional().markdown_description(
+            "URL of the alikafka API. Falls back to `ALIBABA_CLOUD_ENDPOINT_ALIKAFKA`, then \
+             `https://alikafka.<region>.aliyuncs.com`. Plain `http://` is accepted only for a \
+             loopback address unless `insecure_http` is `true`.",
+        ),
+        Attribute::bool("insecure_http").optional().markdown_description(
+            "Allow a plain `http://` endpoint that is not on a loopback address. Defaults to \
+             `false`; when set, a warning is shown.",
+        ),
+        Attribute::number("max_retries")
+            .optional()
+            .validator(validators::int_between(0, MAX_RETRIES_LIMIT))
+            .markdown_description(
+                "How many times a call that failed for a passing reason (network error, 5xx, \
+                 throttling) is tried again. Defaults to `5`.",
+            ),
+        Attribute::string("request_timeout")
+            .optional()
+            .validator(validators::duration())
+            .markdown_description(
+                "Time limit of one HTTP attempt, as a duration such as `\"10s\"`. Defaults to \
+                 `\"10s\"`.",
+            ),
+        Attribute::number("requests_per_second")
+            .optional()
+            .validator(positive_number)
+            .markdown_description(
+                "Client-side limit for calls of each action, per second. Defaults to `3`, the \
+                 service's per-action limit.",
+            ),
+        Attribute::number("create_topic_requests_per_second")
+            .optional()
+            .validator(positive_number)
+            .markdown_description(
+                "Client-side limit for `CreateTopic` calls, per second. Defaults to `1`, the \
+                 service's limit for that action.",
+            ),
+    ])
+    .description(Description::markdown(
+        "Manages topics and consumer groups of Alibaba Cloud Message Queue for Apache Kafka.",
+    ))
+}
+
+fn positive_number(value: &Value) -> Result<(), String> {
+    match value.as_f64() {
+        Some(n) if n.is_finite() && n > 0.0 => Ok(()),
+        Some(_) => Err("must be a number greater than 0".to_string()),
+        None => Err(format!("expected a number, got a {}", value.kind_name())),
+    }
+}
+
+/// The provider block as written (every attribute optional). No `Debug`: it holds secrets.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ProviderConfig {
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub security_token: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub shared_credentials_file: Option<String>,
+    pub endpoint: Option<String>,
+    pub insecure_http: Option<bool>,
+    pub max_retries: Option<i64>,
+    pub request_timeout: Option<String>,
+    pub requests_per_second: Option<f64>,
+    pub create_topic_requests_per_second: Option<f64>,
+}
+
+/// Names of the provider block's attributes whose values are not known yet (they come from
+/// resources not yet created); the provider waits for them instead of failing the plan.
+pub fn unknown_attributes(config: &Value) -> Vec<String> {
+    config
+        .as_entries()
+        .map(|attrs| {
+            attrs
+                .iter()
+                .filter(|(_, v)| !v.is_wholly_known())
+                .map(|(name, _)| name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What an API client needs, resolved from the block, the environment and the profile.
+pub struct Settings {
+    pub client: ClientConfig,
+    pub credentials: Credentials,
+    /// Where the credentials came from, for the log (never the values).
+    pub credentials_source: String,
+}
+
+/// Resolves the provider block against `env` and the profile file under `home`.
+pub fn settings(
+    config: &ProviderConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<&Path>,
+) -> Result<Settings, Diagnostics> {
+    let inputs = ConfigInputs {
+        access_key: config.access_key.clone(),
+        secret_key: config.secret_key.clone().map(SecretString::from),
+        security_token: config.security_token.clone().map(SecretString::from),
+        region: config.region.clone(),
+        profile: config.profile.clone(),
+        shared_credentials_file: config.shared_credentials_file.as_ref().map(PathBuf::from),
+        endpoint: config.endpoint.clone(),
+    };
+    let resolved = api::resolve_with(&inputs, env, home)
+        .map_err(|e| resolution_error(&e, &inputs, env, home))?;
+
+    let request_timeout = match &config.request_timeout {
+        Some(text) => parse_duration(text).map_err(|message| {
+            Diagnostic::error("Invalid provider configuration", message)
+                .at(AttributePath::attr("request_timeout"))
+        })?,
+        None => DEFAULT_REQUEST_TIMEOUT,
+    };
+    let max_retries = match config.max_retries {
+        Some(n) => u32::try_from(n.clamp(0, MAX_RETRIES_LIMIT)).unwrap_or(DEFAULT_MAX_RETRIES),
+        None => DEFAULT_MAX_RETRIES,
+    };
+    let mut client = ClientConfig::new(resolved.region);
+    client.endpoint = resolved.endpoint;
+    client.request_timeout = request_timeout;
+    client.max_retries = max_retries;
+    client.allow_insecure_http = config.insecure_http.unwrap_or(false);
+    client.rate_limits.default_per_second = config
+        .requests_per_second
+        .unwrap_or(DEFAULT_REQUESTS_PER_SECOND);
+    client.rate_limits.per_action.insert(
+        "CreateTopic".to_string(),
+        config
+            .create_topic_requests_per_second
+            .unwrap_or(DEFAULT_CREATE_TOPIC_REQUESTS_PER_SECOND),
+    );
+    Ok(Settings {
+        client,
+        credentials: resolved.credentials,
+        credentials_source: resolved.credentials_source,
+    })
+}
+
+/// One diagnostic per resolution failure. When credentials are missing, the region is
+/// checked too, so that a user missing both learns of both at once.
+fn resolution_error(
+    error: &ConfigError,
+    inputs: &ConfigInputs,
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<&Path>,
+) -> Diagnostics {
+    let (summary, detail) = match error {
+        ConfigError::NoCredentials { .. } => {
+            // Resolve again as if keys were given: does the region resolve?
+            let with_keys = ConfigInputs {
+                access_key: Some("probe".to_string()),
+                secret_key: Some(SecretString::from("probe")),
+                ..inputs.clone()
+            };
+            match api::resolve_with(&with_keys, env, home) {
+                Err(region_error @ ConfigError::NoRegion { .. }) => (
+                    "Missing alikafka credentials and region",
+                    format!("{error}.\n\n{region_error}."),
+                ),
+                _ => ("Missing alikafka credentials", format!("{error}.")),
+            }
+        }
+        ConfigError::MissingSecretKey { .. } | ConfigError::MissingAccessKeyId { .. } => {
+            ("Incomplete alikafka credentials", format!("{error}."))
+        }
+        ConfigError::NoRegion { .. } => ("Missing alikafka region", format!("{error}.")),
+        _ => (
+            "Invalid alikafka provider configuration",
+            format!("{error}."),
+        ),
+    };
+    Diagnostics::error(summary, detail)
+}
+
+/// The error of a client that could not be built (bad region or endpoint), with the
+/// provider attribute to change.
+pub fn client_error(error: &ConfigError) -> Diagnostics {
+    let mut detail = format!("{error}.");
+    match error {
+        ConfigError::InvalidEndpoint { .. } => {
+            detail.push_str(
+                " Set endpoint (or ALIBABA_CLOUD_ENDPOINT_ALIKAFKA) to a URL such as \
+                 https://alikafka.cn-hangzhou.aliyuncs.com; to accept plain http to a host that \
+                 is not loopback, set insecure_http = true.",
+            );
+        }
+        ConfigError::InvalidRegion { .. } => {
+            detail.push_str(" Set region (or ALICLOUD_REGION) to a region id.");
+        }
+        _ => {}
+    }
+    Diagnostics::error("Invalid alikafka provider configuration", detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn detail(d: &Diagnostics) -> String {
+        d.iter()
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn schema_is_sound_and_secrets_are_sensitive() {
+        let schema = schema();
+        assert!(schema.problems().is_empty(), "{:?}", schema.problems());
+        for name in ["secret_key", "security_token"] {
+            assert!(
+                schema.attribute(name).is_some_and(|a| a.sensitive),
+                "{name}"
+            );
+        }
+        assert!(schema
+            .block
+            .attributes
+            .iter()
+            .all(|a| !a.description.text.is_empty()));
+    }
+
+    #[test]
+    fn explicit_values_win_and_defaults_fill_the_rest() {
+        let config = ProviderConfig {
+            access_key: Some("ak-block".into()),
+            secret_key: Some("sk-block".into()),
+            region: Some("cn-shanghai".into()),
+            endpoint: Some("http://127.0.0.1:9120".into()),
+            ..Default::default()
+        };
+        let env = env_of(&[
+            ("ALICLOUD_ACCESS_KEY", "ak-env"),
+            ("ALICLOUD_SECRET_KEY", "sk-env"),
+            ("ALICLOUD_REGION", "cn-beijing"),
+        ]);
+        let s = settings(&config, &env, None).unwrap_or_else(|d| panic!("{}", detail(&d)));
+        assert_eq!(s.credentials.access_key_id, "ak-block");
+        assert_eq!(s.credentials.access_key_secret.expose(), "sk-block");
+        assert_eq!(s.client.region, "cn-shanghai");
+        assert_eq!(s.client.endpoint.as_deref(), Some("http://127.0.0.1:9120"));
+        assert_eq!(s.client.max_retries, DEFAULT_MAX_RETRIES);
+        assert_eq!(s.client.request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(s.client.rate_limits.rate_for("GetTopicList"), Some(3.0));
+        assert_eq!(s.client.rate_limits.rate_for("CreateTopic"), Some(1.0));
+        assert!(!s.client.allow_insecure_http);
+        assert_eq!(s.credentials_source, "provider block");
+    }
+
+    #[test]
+    fn environment_fills_in_and_tuning_attributes_apply() {
+        let config = ProviderConfig {
+            max_retries: Some(0),
+            request_timeout: Some("1m30s".into()),
+            requests_per_second: Some(10.0),
+            create_topic_requests_per_second: Some(0.5),
+            insecure_http: Some(true),
+            ..Default::default()
+        };
+        let env = env_of(&[
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ak"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sk"),
+            ("ALIBABA_CLOUD_REGION", "cn-hangzhou"),
+            ("ALIBABA_CLOUD_ENDPOINT_ALIKAFKA", "http://127.0.0.1:1"),
+        ]);
+        let s = settings(&config, &env, None).unwrap_or_else(|d| panic!("{}", detail(&d)));
+        assert_eq!(s.credentials.access_key_id, "ak");
+        assert_eq!(s.client.region, "cn-hangzhou");
+        assert_eq!(s.client.endpoint.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(s.client.max_retries, 0);
+        assert_eq!(s.client.request_timeout, Duration::from_secs(90));
+        assert_eq!(s.client.rate_limits.rate_for("DeleteTopic"), Some(10.0));
+        assert_eq!(s.client.rate_limits.rate_for("CreateTopic"), Some(0.5));
+        assert!(s.client.allow_insecure_http);
+    }
+
+    #[test]
+    fn nothing_anywhere_is_one_error_listing_every_way() {
+        let home = tempfile::tempdir().expect("home");
+        let d = settings(&ProviderConfig::default(), &env_of(&[]), Some(home.path()))
+            .err()
+            .expect("no credentials");
+        assert_eq!(d.len(), 1, "{}", detail(&d));
+        let text = detail(&d);
+        for way in [
+            "Missing alikafka credentials and region",
+            "access_key",
+            "ALICLOUD_ACCESS_KEY",
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "~/.aliyun/config.json",
+            "ALICLOUD_PROFILE",
+            "ALICLOUD_REGION",
+            "ALIBABA_CLOUD_REGION",
+            "region_id",
+        ] {
+            assert!(text.contains(way), "{way} missing from: {text}");
+        }
+    }
+
+    #[test]
+    fn only_the_region_missing_says_so() {
+        let home = tempfile::tempdir().expect("home");
+        let env = env_of(&[("ALICLOUD_ACCESS_KEY", "ak"), ("ALICLOUD_SECRET_KEY", "sk")]);
+        let d = settings(&ProviderConfig::default(), &env, Some(home.path()))
+            .err()
+            .expect("no region");
+        let text = detail(&d);
+        assert!(text.starts_with("Missing alikafka region:"), "{text}");
+        assert!(text.contains("ALICLOUD_REGION"), "{text}");
+        // Credentials present, region missing: the credentials are not blamed.
+        let env = env_of(&[("ALICLOUD_REGION", "cn-hangzhou")]);
+        let d = settings(&ProviderConfig::default(), &env, Some(home.path()))
+            .err()
+            .expect("no credentials");
+        assert!(detail(&d).starts_with("Missing alikafka credentials:"));
+    }
+
+    #[test]
+    fn a_profile_file_supplies_keys_and_region() {
+        let home = tempfile::tempdir().expect("home");
+        let file = home.path().join("creds.json");
+        std::fs::write(
+            &file,
+            r#"{"current":"a","profiles":[
+                {"name":"a","mode":"AK","access_key_id":"ak-a","access_key_secret":"sk-a","region_id":"cn-hangzhou"},
+                {"name":"b","mode":"StsToken","access_key_id":"STS.b","access_key_secret":"sk-b","sts_token":"tok","region_id":"cn-shanghai"}]}"#,
+        )
+        .expect("write profile");
+        let config = ProviderConfig {
+            shared_credentials_file: Some(file.display().to_string()),
+            profile: Some("b".into()),
+            ..Default::default()
+        };
+        let s = settings(&config, &env_of(&[]), Some(home.path()))
+            .unwrap_or_else(|d| panic!("{}", detail(&d)));
+        assert_eq!(s.credentials.access_key_id, "STS.b");
+        assert_eq!(
+            s.credentials.security_token.as_ref().map(|t| t.expose()),
+            Some("tok")
+        );
+        assert_eq!(s.client.region, "cn-shanghai");
+    }
+
+    #[test]
+    fn errors_never_show_secrets() {
+        let config = ProviderConfig {
+            secret_key: Some("very-secret-value".into()),
+            region: Some("cn-hangzhou".into()),
+            ..Default::default()
+        };
+        let d = settings(&config, &env_of(&[]), None)
+            .err()
+            .expect("no access key id");
+        let text = detail(&d);
+        assert!(
+            text.starts_with("Incomplete alikafka credentials"),
+            "{text}"
+        );
+        assert!(!text.contains("very-secret-value"), "{text}");
+    }
+
+    #[test]
+    fn unknown_values_are_found() {
+        let config = Value::object([
+            ("region", Value::Unknown),
+            ("access_key", Value::from("ak")),
+            ("secret_key", Value::Null),
+        ]);
+        assert_eq!(unknown_attributes(&config), vec!["region".to_string()]);
+        assert!(unknown_attributes(&Value::object([("region", Value::from("x"))])).is_empty());
+    }
+
+    #[test]
+    fn rates_must_be_positive() {
+        assert!(positive_number(&Value::from(1)).is_ok());
+        assert!(positive_number(&Value::from(0)).is_err());
+        assert!(positive_number(&Value::from(-2)).is_err());
+    }
+}

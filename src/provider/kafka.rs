@@ -1,0 +1,227 @@
+//! The one place every read and write of the provider goes through, per configured provider.
+//!
+//! Reads of an instance's topics or groups, and of a region's instances, are shared lists
+//! ([`SharedList`]): one GetTopicList (all pages) / GetConsumerList / GetInstanceList answers
+//! every concurrent read, later reads reuse it, and each write to an instance forgets that
+//! instance's list. Waits after a write poll lists fetched after the write, so many
+//! resources waiting on one instance share each poll.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::shared_list::SharedList;
+use crate::api::{
+    ApiError, Client, ConsumerInfo, GetConsumerListRequest, GetInstanceListRequest,
+    GetTopicListRequest, InstanceInfo, TopicInfo,
+};
+use crate::tfplugin::framework::Context;
+
+/// How often a wait asks the service again.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Shared access to the service for all resources of one provider configuration.
+pub struct Kafka {
+    client: Client,
+    topics: SharedList<Vec<TopicInfo>, ApiError>,
+    groups: SharedList<Vec<ConsumerInfo>, ApiError>,
+    instances: SharedList<Vec<InstanceInfo>, ApiError>,
+    poll_interval: Duration,
+}
+
+/// What a wait's check decided about one list.
+#[derive(Debug)]
+pub enum Check<R> {
+    Done(R),
+    /// Not yet; the text says what the list shows, for the message if time runs out.
+    Pending(String),
+    Failed(ApiError),
+}
+
+/// Why a wait ended without its check being satisfied.
+#[derive(Debug)]
+pub enum WaitError {
+    /// The deadline passed; what the last list showed.
+    TimedOut {
+        last_seen: String,
+    },
+    /// Terraform asked the provider to stop.
+    Cancelled,
+    Failed(ApiError),
+}
+
+/// A list and when its fetch started.
+type Stamped<T> = (Arc<Vec<T>>, Instant);
+
+impl Kafka {
+    pub fn new(client: Client) -> Kafka {
+        Kafka {
+            client,
+            topics: SharedList::default(),
+            groups: SharedList::default(),
+            instances: SharedList::default(),
+            poll_interval: DEFAULT_POLL_INTERVAL,
+        }
+    }
+
+    /// Shorter polls for tests against an instant emulator.
+    pub fn with_poll_interval(mut self, interval: Duration) -> Kafka {
+        self.poll_interval = interval;
+        self
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The provider's region, e.g. `cn-hangzhou`.
+    pub fn region(&self) -> &str {
+        self.client.region()
+    }
+
+    /// Every topic of `instance_id`, from the shared list.
+    pub async fn topics(&self, instance_id: &str) -> Result<Arc<Vec<TopicInfo>>, ApiError> {
+        self.topics
+            .get(instance_id, topic_fetch(&self.client, instance_id))
+            .await
+    }
+
+    /// Every consumer group of `instance_id`, from the shared list.
+    pub async fn groups(&self, instance_id: &str) -> Result<Arc<Vec<ConsumerInfo>>, ApiError> {
+        self.groups
+            .get(instance_id, group_fetch(&self.client, instance_id))
+            .await
+    }
+
+    /// Every instance of the provider's region, from the shared list.
+    pub async fn instances(&self) -> Result<Arc<Vec<InstanceInfo>>, ApiError> {
+        let client = self.client.clone();
+        self.instances
+            .get(self.client.region(), move || async move {
+                client
+                    .get_instance_list(&GetInstanceListRequest::default(), None)
+                    .await
+                    .map(|r| r.instances)
+            })
+            .await
+    }
+
+    /// Called on every topic write to `instance_id` (before and after the call): the next
+    /// read fetches the list again.
+    pub fn topics_written(&self, instance_id: &str) {
+        self.topics.invalidate(instance_id);
+    }
+
+    /// Called on every consumer group write to `instance_id`.
+    pub fn groups_written(&self, instance_id: &str) {
+        self.groups.invalidate(instance_id);
+    }
+
+    /// Polls the topics of `instance_id`, each list fetched after `since` and after the
+    /// previous one, until `check` decides, `deadline` passes or Terraform stops us.
+    pub async fn wait_for_topics<R>(
+        &self,
+        ctx: &Context,
+        instance_id: &str,
+        since: Instant,
+        deadline: Instant,
+        check: impl FnMut(Result<&[TopicInfo], &ApiError>) -> Check<R>,
+    ) -> Result<R, WaitError> {
+        let fetch = |not_before: Instant| {
+            self.topics.get_fresh_stamped(
+                instance_id,
+                not_before,
+                topic_fetch(&self.client, instance_id),
+            )
+        };
+        self.poll(ctx, since, deadline, fetch, check).await
+    }
+
+    /// [`Kafka::wait_for_topics`] for consumer groups.
+    pub async fn wait_for_groups<R>(
+        &self,
+        ctx: &Context,
+        instance_id: &str,
+        since: Instant,
+        deadline: Instant,
+        check: impl FnMut(Result<&[ConsumerInfo], &ApiError>) -> Check<R>,
+    ) -> Result<R, WaitError> {
+        let fetch = |not_before: Instant| {
+            self.groups.get_fresh_stamped(
+                instance_id,
+                not_before,
+                group_fetch(&self.client, instance_id),
+            )
+        };
+        self.poll(ctx, since, deadline, fetch, check).await
+    }
+
+    async fn poll<T, R, F, Fut>(
+        &self,
+        ctx: &Context,
+        since: Instant,
+        deadline: Instant,
+        fetch: F,
+        mut check: impl FnMut(Result<&[T], &ApiError>) -> Check<R>,
+    ) -> Result<R, WaitError>
+    where
+        F: Fn(Instant) -> Fut,
+        Fut: std::future::Future<Output = Result<Stamped<T>, ApiError>>,
+    {
+        let mut last_seen = String::from("nothing yet (no answer in time)");
+        let polling = async {
+            let mut not_before = since;
+            loop {
+                let (outcome, fetched_at) = match fetch(not_before).await {
+                    Ok((list, started)) => (check(Ok(list.as_slice())), started),
+                    Err(error) => (check(Err(&error)), Instant::now()),
+                };
+                match outcome {
+                    Check::Done(result) => return Ok(result),
+                    Check::Failed(error) => return Err(WaitError::Failed(error)),
+                    Check::Pending(seen) => last_seen = seen,
+                }
+                // The next list must be newer than this one; any waiter's fetch will do.
+                not_before = fetched_at + Duration::from_nanos(1);
+                tokio::time::sleep(self.poll_interval).await;
+            }
+        };
+        let result = tokio::time::timeout_at(deadline, ctx.run(polling)).await;
+        match result {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_cancelled)) => Err(WaitError::Cancelled),
+            Err(_elapsed) => Err(WaitError::TimedOut { last_seen }),
+        }
+    }
+}
+
+fn topic_fetch(
+    client: &Client,
+    instance_id: &str,
+) -> impl FnOnce() -> futures::future::BoxFuture<'static, Result<Vec<TopicInfo>, ApiError>> {
+    let client = client.clone();
+    let request = GetTopicListRequest {
+        instance_id: instance_id.to_string(),
+        ..Default::default()
+    };
+    move || Box::pin(async move { client.get_all_topics(&request, None).await })
+}
+
+fn group_fetch(
+    client: &Client,
+    instance_id: &str,
+) -> impl FnOnce() -> futures::future::BoxFuture<'static, Result<Vec<ConsumerInfo>, ApiError>> {
+    let client = client.clone();
+    let request = GetConsumerListRequest {
+        instance_id: instance_id.to_string(),
+    };
+    move || {
+        Box::pin(async move {
+            client
+                .get_consumer_list(&request, None)
+                .await
+                .map(|r| r.consumers)
+        })
+    }
+}

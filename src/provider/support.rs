@@ -1,0 +1,166 @@
+//! Pieces both resources use: name and remark validators, import IDs, turning a failed wait
+//! into diagnostics, and states for objects whose creation could not be confirmed.
+
+use std::time::Duration;
+
+use super::diag;
+use super::kafka::WaitError;
+use super::names::{check_remark, KafkaName, ObjectId};
+use crate::tfplugin::cty::Value;
+use crate::tfplugin::diagnostics::Diagnostics;
+use crate::tfplugin::framework::cancelled;
+use crate::tfplugin::schema::Schema;
+
+/// Operations wait this long unless `timeouts` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// Validator: a topic or consumer group name.
+pub fn kafka_name(value: &Value) -> Result<(), String> {
+    KafkaName::parse(expect_str(value)?).map(|_| ())
+}
+
+/// Validator: a required remark (topics).
+pub fn required_remark(value: &Value) -> Result<(), String> {
+    check_remark(expect_str(value)?, false)
+}
+
+/// Validator: an optional remark (consumer groups).
+pub fn optional_remark(value: &Value) -> Result<(), String> {
+    check_remark(expect_str(value)?, true)
+}
+
+/// Validator: an instance ID is not empty.
+pub fn non_empty(value: &Value) -> Result<(), String> {
+    if expect_str(value)?.trim().is_empty() {
+        Err("must not be empty".to_string())
+    } else {
+        Ok(())
+    }
+}
+
+fn expect_str(value: &Value) -> Result<&str, String> {
+    value
+        .as_str()
+        .ok_or_else(|| format!("expected a string, got a {}", value.kind_name()))
+}
+
+/// Parses an import ID `<instance_id>:<name>`; the error shows the right form.
+pub fn parse_import_id(raw: &str, what: &str) -> Result<ObjectId, Diagnostics> {
+    ObjectId::parse(raw, what).map_err(|message| Diagnostics::error("Invalid import ID", message))
+}
+
+/// An object of the schema's type with every attribute null, `set` applied.
+pub fn object_with(schema: &Schema, set: &[(&str, Value)]) -> Value {
+    let mut value = Value::object(
+        schema
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null)),
+    );
+    for (name, v) in set {
+        value.set_attr(*name, v.clone());
+    }
+    value
+}
+
+/// `value` with every unknown part replaced by null: a state for an object whose final
+/// values could not be read (Terraform records it as tainted after a failed create).
+pub fn known_or_null(value: &Value) -> Value {
+    match value {
+        Value::Unknown => Value::Null,
+        Value::List(items) => Value::List(items.iter().map(known_or_null).collect()),
+        Value::Set(items) => Value::Set(items.iter().map(known_or_null).collect()),
+        Value::Tuple(items) => Value::Tuple(items.iter().map(known_or_null).collect()),
+        Value::Map(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), known_or_null(v)))
+                .collect(),
+        ),
+        Value::Object(attrs) => Value::Object(
+            attrs
+                .iter()
+                .map(|(k, v)| (k.clone(), known_or_null(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// What to say when a wait after a successful call did not end well.
+pub struct WaitContext<'a> {
+    /// E.g. `topic orders on instance X to be in service`.
+    pub what: &'a str,
+    /// `create`, `update` or `delete`: names the `timeouts` attribute to raise.
+    pub operation: &'a str,
+    pub limit: Duration,
+    /// Summary of an API failure while polling, e.g. `Cannot confirm topic orders`.
+    pub failure_summary: &'a str,
+}
+
+pub fn wait_error(error: WaitError, context: &WaitContext<'_>) -> Diagnostics {
+    match error {
+        WaitError::TimedOut { last_seen } => {
+            diag::timed_out(context.what, context.limit, context.operation, &last_seen)
+        }
+        WaitError::Cancelled => cancelled(),
+        WaitError::Failed(e) => diag::api_errors(context.failure_summary, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::schema::Attribute;
+
+    #[test]
+    fn validators_use_the_service_rules() {
+        assert!(kafka_name(&Value::from("orders")).is_ok());
+        assert!(kafka_name(&Value::from("a.b.c"))
+            .unwrap_err()
+            .contains("found '.'"));
+        assert!(required_remark(&Value::from(""))
+            .unwrap_err()
+            .contains("must not be empty"));
+        assert!(optional_remark(&Value::from("")).is_ok());
+        assert!(non_empty(&Value::from("  ")).is_err());
+        assert!(non_empty(&Value::from(3)).is_err());
+    }
+
+    #[test]
+    fn import_ids_explain_the_form() {
+        let err = parse_import_id("orders", "topic").unwrap_err();
+        let d = err.iter().next().expect("one");
+        assert_eq!(d.summary, "Invalid import ID");
+        assert!(
+            d.detail.contains("\"<instance_id>:<topic>\""),
+            "{}",
+            d.detail
+        );
+        let ok = parse_import_id("i-1:orders", "topic").unwrap();
+        assert_eq!(ok.to_string(), "i-1:orders");
+    }
+
+    #[test]
+    fn objects_and_unknowns() {
+        let schema = Schema::new(vec![
+            Attribute::string("a").optional(),
+            Attribute::string("b").computed(),
+        ]);
+        let v = object_with(&schema, &[("a", Value::from("x"))]);
+        assert_eq!(
+            v,
+            Value::object([("a", Value::from("x")), ("b", Value::Null)])
+        );
+        let planned = Value::object([
+            ("a", Value::from("x")),
+            ("b", Value::Unknown),
+            ("c", Value::List(vec![Value::Unknown])),
+        ]);
+        let known = known_or_null(&planned);
+        assert!(known.is_wholly_known());
+        assert_eq!(known.attr("a"), &Value::from("x"));
+        assert!(known.attr("b").is_null());
+    }
+}
