@@ -503,3 +503,124 @@ resource "alikafka_topic" "second" {{
         ws.assert_no_changes();
     });
 }
+
+#[test]
+fn a_topic_whose_instance_is_gone_leaves_the_state_without_error() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start();
+        let ws = Workspace::new(&tf, &emu);
+        let gone = "alikafka_post-cn-gone";
+        ws.write_config(&topic_config(gone, "orders", "r", ""));
+        // A state written when the instance still existed.
+        ws.write_file(
+            "terraform.tfstate",
+            &serde_json::json!({
+                "version": 4,
+                "terraform_version": "1.0.3",
+                "serial": 1,
+                "lineage": "6f1c0f57-5c3e-4f0e-9d55-1c1f3a0b7e01",
+                "outputs": {},
+                "resources": [{
+                    "mode": "managed",
+                    "type": "alikafka_topic",
+                    "name": "t",
+                    "provider": format!("provider[\"{PROVIDER_SOURCE}\"]"),
+                    "instances": [{
+                        "schema_version": 0,
+                        "attributes": {
+                            "id": format!("{gone}:orders"), "instance_id": gone,
+                            "topic": "orders", "remark": "r", "partition_num": 12,
+                            "local_topic": false, "compact_topic": false,
+                            "region_id": REGION_HZ, "status": 0, "status_name": "x",
+                            "create_time": 1, "timeouts": null
+                        },
+                        "sensitive_attributes": []
+                    }]
+                }]
+            })
+            .to_string(),
+        );
+        let plan = ws.plan_json();
+        assert_eq!(planned_actions(&plan, "alikafka_topic.t"), ["create"]);
+    });
+}
+
+#[test]
+fn a_create_that_outlasts_its_timeout_fails_and_keeps_the_topic_tainted() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start_with(&["--visibility-delay-ms", "60000"]);
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&topic_config(
+            INSTANCE_HZ,
+            "slow",
+            "r",
+            "timeouts = { create = \"2s\" }",
+        ));
+        let started = std::time::Instant::now();
+        let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the timeout was not respected"
+        );
+        assert!(
+            out.contains(&format!(
+                "Timed out waiting for topic slow on instance {INSTANCE_HZ} to be in service"
+            )),
+            "{out}"
+        );
+        assert!(out.contains("timeouts.create"), "{out}");
+        // The topic exists: Terraform keeps track of it (tainted) and plans to replace it.
+        assert_eq!(ws.state_addresses(), ["alikafka_topic.t"]);
+        let plan = ws.plan_json();
+        assert_eq!(
+            planned_actions(&plan, "alikafka_topic.t"),
+            ["delete", "create"]
+        );
+    });
+}
+
+#[test]
+fn ctrl_c_during_the_wait_stops_the_apply_promptly() {
+    use std::os::unix::process::CommandExt;
+    for_each_terraform(|tf| {
+        let emu = Emulator::start_with(&["--visibility-delay-ms", "60000"]);
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&topic_config(INSTANCE_HZ, "interrupted", "r", ""));
+        let child = ws
+            .command(&["apply", "-auto-approve", "-no-color", "-input=false"])
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start terraform apply");
+        // Once CreateTopic has run, the provider is waiting for the topic to show.
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while emu.topic(INSTANCE_HZ, "interrupted").is_none() {
+            assert!(std::time::Instant::now() < until, "CreateTopic never came");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // Ctrl-C in a terminal: SIGINT to the whole process group.
+        let interrupted_at = std::time::Instant::now();
+        let status = std::process::Command::new("kill")
+            .args(["-INT", "--", &format!("-{}", child.id())])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let out = child.wait_with_output().expect("terraform output");
+        let elapsed = interrupted_at.elapsed();
+        let text = flatten(&format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+        assert!(
+            elapsed < std::time::Duration::from_secs(20),
+            "apply took {elapsed:?} to stop after Ctrl-C: {text}"
+        );
+        assert_ne!(out.status.code(), Some(0), "{text}");
+        assert!(text.contains("Operation cancelled"), "{text}");
+        // The created topic is tracked (tainted), not forgotten.
+        assert_eq!(ws.state_addresses(), ["alikafka_topic.t"], "{text}");
+    });
+}
