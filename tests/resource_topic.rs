@@ -55,6 +55,12 @@ fn create_check_remote_plan_empty_update_in_place_replace_and_destroy() {
         ));
         let plan = ws.plan_json();
         assert_eq!(planned_actions(&plan, "alikafka_topic.t"), ["update"]);
+        // Computed values keep their state values: nothing is "(known after apply)".
+        assert_eq!(
+            plan["resource_changes"][0]["change"]["after_unknown"],
+            serde_json::json!({}),
+            "{plan}"
+        );
         ws.apply();
         let remote = emu.topic(INSTANCE_HZ, "orders").expect("topic still there");
         assert_eq!(remote["remark"], "Orders, v2");
