@@ -137,3 +137,45 @@ fn debug_logs_reach_terraform_as_structured_lines_without_secrets() {
         );
     });
 }
+
+#[test]
+fn an_orphaned_provider_shuts_itself_down() {
+    // A shell starts the provider in the background and exits, as a crashed Terraform
+    // would: the provider must notice and stop instead of holding its pipes open forever.
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg("\"$PROVIDER\" >/dev/null 2>&1 & echo $!; sleep 1")
+        .env(
+            "PROVIDER",
+            env!("CARGO_BIN_EXE_terraform-provider-alikafka"),
+        )
+        .env(
+            "TF_PLUGIN_MAGIC_COOKIE",
+            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        )
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("TF_DISABLE_PLUGIN_TLS", "1")
+        .output()
+        .expect("start the provider from a shell");
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "no pid printed");
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // A zombie (reaped later by init) counts as gone: its status says so.
+    let alive = || {
+        std::fs::read_to_string(proc_dir.join("status"))
+            .map(|s| {
+                !s.lines()
+                    .any(|l| l.starts_with("State:") && l.contains('Z'))
+            })
+            .unwrap_or(false)
+    };
+    while alive() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let still_alive = alive();
+    if still_alive {
+        let _ = Command::new("kill").arg(&pid).status();
+    }
+    assert!(!still_alive, "the orphaned provider {pid} kept running");
+}

@@ -104,6 +104,9 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
         let _ = running.wait().await;
         return Err(ServeError::Signals(err));
     }
+    if !debug {
+        watch_parent(running.stop.clone());
+    }
 
     let announcement = if debug {
         format!(
@@ -241,6 +244,32 @@ async fn run<P: Provider>(
     tracing::debug!("plugin server stopped");
     Ok(())
 }
+
+/// Stops the server when the process that started it (Terraform) is gone. A crashed
+/// Terraform never sends Shutdown, and an orphaned provider would keep its stdout and
+/// stderr pipes open, so whatever waits on Terraform's output would wait forever.
+#[cfg(unix)]
+fn watch_parent(stop: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => {
+                    if std::os::unix::process::parent_id() != parent {
+                        tracing::warn!("the process that started the provider is gone; shutting down");
+                        stop.cancel();
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn watch_parent(_stop: CancellationToken) {}
 
 /// SIGTERM stops the server. SIGINT stops it only in debug mode: under Terraform,
 /// Ctrl-C reaches the whole process group and Terraform expects the provider to keep
