@@ -16,9 +16,33 @@ use emulator_support::*;
 
 const TOPICS: usize = 1000;
 const PACED_RATE: u64 = 200;
-const PACED_SECONDS: u64 = 10;
 const MAX_CONCURRENCY: usize = 16;
-const MAX_SECONDS: u64 = 5;
+
+/// Run lengths: full under `cargo bench` (which passes `--bench`), a short smoke run when
+/// `cargo test --all-targets` runs this target to check that it works.
+struct Plan {
+    topics: usize,
+    paced_seconds: u64,
+    max_seconds: u64,
+}
+
+impl Plan {
+    fn from_args() -> Plan {
+        if std::env::args().any(|a| a == "--bench") {
+            Plan {
+                topics: TOPICS,
+                paced_seconds: 10,
+                max_seconds: 5,
+            }
+        } else {
+            Plan {
+                topics: 50,
+                paced_seconds: 1,
+                max_seconds: 1,
+            }
+        }
+    }
+}
 
 fn signed_url(emu: &Emulator) -> String {
     let mut params = common_params(&Creds::demo(), "GetTopicList", V2018);
@@ -29,7 +53,7 @@ fn signed_url(emu: &Emulator) -> String {
 }
 
 /// One signed GetTopicList; returns its latency, checking it succeeded with every topic.
-async fn list_once(emu: &Emulator) -> Duration {
+async fn list_once(emu: &Emulator, topics: usize) -> Duration {
     let url = signed_url(emu);
     let started = Instant::now();
     let response = emu.http.post(url).send().await.expect("request");
@@ -38,8 +62,8 @@ async fn list_once(emu: &Emulator) -> Duration {
     let elapsed = started.elapsed();
     assert!(status.is_success(), "{}", String::from_utf8_lossy(&body));
     assert!(
-        body.len() > TOPICS * 100,
-        "expected all {TOPICS} topics, got {} bytes",
+        body.len() > topics * 100,
+        "expected all {topics} topics, got {} bytes",
         body.len()
     );
     elapsed
@@ -65,7 +89,7 @@ fn report(label: &str, mut latencies: Vec<Duration>, wall: Duration) {
 
 #[tokio::main]
 async fn main() {
-    // `cargo bench` passes `--bench`; any other argument is a name filter we do not need.
+    let plan = Plan::from_args();
     let emu = Arc::new(Emulator::start(&[
         "--visibility-delay-ms",
         "0",
@@ -78,8 +102,8 @@ async fn main() {
 
     // 1. Create the topics, 16 at a time.
     let started = Instant::now();
-    let mut latencies = Vec::with_capacity(TOPICS);
-    for chunk in (0..TOPICS).collect::<Vec<_>>().chunks(MAX_CONCURRENCY) {
+    let mut latencies = Vec::with_capacity(plan.topics);
+    for chunk in (0..plan.topics).collect::<Vec<_>>().chunks(MAX_CONCURRENCY) {
         let tasks: Vec<_> = chunk
             .iter()
             .map(|i| {
@@ -106,16 +130,20 @@ async fn main() {
             latencies.push(task.await.expect("create task"));
         }
     }
-    report("CreateTopic x1000 (c=16)", latencies, started.elapsed());
+    report(
+        &format!("CreateTopic x{} (c=16)", plan.topics),
+        latencies,
+        started.elapsed(),
+    );
 
     // Warm up connections and caches.
     for _ in 0..20 {
-        list_once(&emu).await;
+        list_once(&emu, plan.topics).await;
     }
     emu.control("DELETE", "metrics", None).await;
 
     // 2. Paced: one request every 5 ms, each on its own task (open loop).
-    let total = (PACED_RATE * PACED_SECONDS) as usize;
+    let total = (PACED_RATE * plan.paced_seconds) as usize;
     let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / PACED_RATE));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let started = Instant::now();
@@ -123,7 +151,8 @@ async fn main() {
     for _ in 0..total {
         ticker.tick().await;
         let emu = Arc::clone(&emu);
-        tasks.push(tokio::spawn(async move { list_once(&emu).await }));
+        let topics = plan.topics;
+        tasks.push(tokio::spawn(async move { list_once(&emu, topics).await }));
     }
     let mut latencies = Vec::with_capacity(total);
     for task in tasks {
@@ -138,7 +167,8 @@ async fn main() {
     );
 
     // 3. Maximum throughput: a fixed pool of closed-loop clients.
-    let deadline = Instant::now() + Duration::from_secs(MAX_SECONDS);
+    let deadline = Instant::now() + Duration::from_secs(plan.max_seconds);
+    let topics = plan.topics;
     let started = Instant::now();
     let workers: Vec<_> = (0..MAX_CONCURRENCY)
         .map(|_| {
@@ -146,7 +176,7 @@ async fn main() {
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 while Instant::now() < deadline {
-                    mine.push(list_once(&emu).await);
+                    mine.push(list_once(&emu, topics).await);
                 }
                 mine
             })

@@ -11,7 +11,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-demo="$root/.demo"
+demo="${DEMO_DIR:-$root/.demo}"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 if [ "${1:-}" = "--serve" ]; then
@@ -24,7 +24,7 @@ fi
 
 step "Installing the Terraform CLIs if missing (scripts/install-tools.sh)"
 bash scripts/install-tools.sh
-terraform_bin="${TERRAFORM:-$root/.tools/terraform-1.15.5/terraform}"
+terraform_bin="${TERRAFORM:-${ALIKAFKA_TOOLS_DIR:-$root/.tools}/terraform-1.15.5/terraform}"
 
 step "Building the provider and the emulator (release)"
 cargo build --release --locked

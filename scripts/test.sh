@@ -11,4 +11,4 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "==> cargo test" >&2
 # Acceptance tests mostly wait on Terraform and on the service's rate limits, not on the
 # CPU, so more threads than cores shortens the run.
-cargo test --all-targets --locked -- --test-threads "${TEST_THREADS:-6}"
+cargo test --locked --no-fail-fast -- --test-threads "${TEST_THREADS:-6}"

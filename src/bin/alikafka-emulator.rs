@@ -4,9 +4,11 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use alikafka::emulator::cli::Cli;
-use alikafka::emulator::{bind, run};
+use alikafka::emulator::state::App;
+use alikafka::emulator::{bind, serve};
 use clap::Parser;
 
 #[tokio::main]
@@ -26,7 +28,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let listener = match bind(&config).await {
+    // Open the state before announcing the address: the first line means "ready".
+    let app = match App::new(config) {
+        Ok(app) => Arc::new(app),
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match bind(&app.config).await {
         Ok(listener) => listener,
         Err(error) => {
             eprintln!("alikafka-emulator: {error}");
@@ -40,7 +50,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(data = ?config.data, accounts = config.accounts.len(), instances = config.instances.len(), "starting");
+    tracing::info!(
+        data = ?app.config.data,
+        accounts = app.config.accounts.len(),
+        instances = app.instances.len(),
+        "starting"
+    );
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "alikafka-emulator listening on http://{addr}")
         .and_then(|()| stdout.flush())
@@ -49,16 +64,9 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     drop(stdout);
-    match run(config, listener, shutdown_signal()).await {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("alikafka-emulator: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    serve(app, listener, shutdown_signal()).await;
+    tracing::info!("stopped");
+    ExitCode::SUCCESS
 }
 
 /// Completes on SIGINT or SIGTERM.

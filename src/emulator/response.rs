@@ -98,7 +98,7 @@ fn write_xml_element(out: &mut String, name: &str, node: &Node) {
             out.push_str(name);
             out.push('>');
             match node {
-                Node::Str(s) => out.push_str(&quick_xml::escape::escape(s.as_str())),
+                Node::Str(s) => out.push_str(&quick_xml::escape::escape(xml_safe(s).as_ref())),
                 Node::Int(i) => out.push_str(&i.to_string()),
                 Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
                 Node::Obj(fields) => {
@@ -112,6 +112,20 @@ fn write_xml_element(out: &mut String, name: &str, node: &Node) {
             out.push_str(name);
             out.push('>');
         }
+    }
+}
+
+/// XML 1.0 cannot carry most control characters, even escaped: replace them.
+fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| !c.is_control() || matches!(c, '\t' | '\n' | '\r');
+    if text.chars().all(allowed) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(
+            text.chars()
+                .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+                .collect(),
+        )
     }
 }
 
@@ -195,6 +209,13 @@ mod tests {
             text,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><GetTopicListResponse><RequestId>R-1</RequestId><Message>operation success.</Message><Code>200</Code><Success>true</Success><TopicList><TopicVO><Topic>a&amp;b</Topic><PartitionNum>12</PartitionNum></TopicVO><TopicVO><Topic>c</Topic><PartitionNum>6</PartitionNum></TopicVO></TopicList></GetTopicListResponse>"
         );
+    }
+
+    #[test]
+    fn xml_replaces_characters_xml_cannot_carry() {
+        let node = Node::Obj(vec![("Message", Node::str("a\u{1}b\tc"))]);
+        let text = String::from_utf8(render(Format::Xml, "Error", &node)).unwrap();
+        assert!(text.contains("<Message>a\u{FFFD}b\tc</Message>"));
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub async fn progress(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fi
             let offsets = partitions
                 .into_iter()
                 .map(|(partition, broker, consumer, ts)| {
-                    diff += (broker - consumer).max(0);
+                    diff = diff.saturating_add(broker.saturating_sub(consumer).max(0));
                     last = last.max(ts);
                     Node::Obj(vec![
                         ("Partition", Node::Int(partition)),
@@ -136,7 +136,7 @@ pub async fn progress(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fi
                     ])
                 })
                 .collect();
-            group_diff += diff;
+            group_diff = group_diff.saturating_add(diff);
             group_last = group_last.max(last);
             Node::Obj(vec![
                 ("Topic", Node::Str(topic)),

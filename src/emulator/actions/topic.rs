@@ -150,7 +150,7 @@ pub async fn status(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fiel
     let table = (0..record.partition_num)
         .map(|partition| {
             let s = stats.get(&partition).copied().unwrap_or_default();
-            total += s.max_offset;
+            total = total.saturating_add(s.max_offset);
             last = last.max(s.last_timestamp_ms);
             Node::Obj(vec![
                 ("Topic", Node::str(record.topic.as_str())),

@@ -151,11 +151,16 @@ async fn process(
     let body = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return ctx.fail(ApiError::new(
+            // The rest of the body is unread, so the connection cannot be reused: say so.
+            let mut call = ctx.fail(ApiError::new(
                 "InvalidParameter",
                 400,
                 "The request body is too large.",
-            ))
+            ));
+            call.response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            return call;
         }
     };
     let mut query = ParamMap::new();

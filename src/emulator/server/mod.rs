@@ -136,3 +136,99 @@ pub async fn run(
     serve(app, listener, shutdown).await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::config::DataLocation;
+    use axum::http::{Request, StatusCode};
+
+    fn app() -> Arc<App> {
+        Arc::new(App::new(EmulatorConfig::embedded(DataLocation::Memory)).unwrap())
+    }
+
+    #[tokio::test]
+    async fn serves_in_process_and_shuts_down_on_signal() {
+        let mut config = EmulatorConfig::embedded(DataLocation::Memory);
+        config.listen = "127.0.0.1:0".into();
+        let listener = bind(&config).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(run(config, listener, async {
+            let _ = stopped.await;
+        }));
+        let health = reqwest::get(format!("http://{addr}/_emulator/health"))
+            .await
+            .unwrap();
+        assert_eq!(health.text().await.unwrap(), r#"{"status":"ok"}"#);
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        assert!(
+            reqwest::get(format!("http://{addr}/_emulator/health"))
+                .await
+                .is_err(),
+            "listener closed"
+        );
+    }
+
+    #[tokio::test]
+    async fn remote_addresses_need_the_flag() {
+        let mut config = EmulatorConfig::embedded(DataLocation::Memory);
+        config.listen = "0.0.0.0:0".into();
+        assert!(matches!(
+            bind(&config).await,
+            Err(ServeError::RemoteNotAllowed(_))
+        ));
+        config.allow_remote = true;
+        assert!(bind(&config).await.is_ok());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Arbitrary bytes in the query, body and signature headers always get a well-formed
+        /// 4xx answer in the requested (or default) format.
+        #[test]
+        fn hostile_requests_get_well_formed_errors(
+            query in "[A-Za-z0-9%&=+._~*!'()-]{0,200}",
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            auth in proptest::option::of("ACS3-[ -~]{0,80}"),
+            json in proptest::bool::ANY,
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let (status, content_type, bytes) = runtime.block_on(async {
+                let format = if json { "Format=JSON&" } else { "" };
+                let uri = format!("/?{format}{query}");
+                let mut request = Request::builder()
+                    .method("POST")
+                    .uri(uri)
+                    .header("content-type", "application/x-www-form-urlencoded");
+                if let Some(auth) = &auth {
+                    request = request.header("authorization", auth.as_str());
+                }
+                let request = request.body(axum::body::Body::from(body.clone())).unwrap();
+                let response = router(app()).oneshot(request).await.unwrap();
+                let status = response.status();
+                let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+                let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+                (status, content_type, bytes)
+            });
+            proptest::prop_assert!(status.is_client_error(), "{status}");
+            proptest::prop_assert!(status != StatusCode::OK);
+            if content_type.starts_with("application/json") {
+                let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                proptest::prop_assert!(v["Code"].is_string());
+            } else {
+                let text = String::from_utf8(bytes.to_vec()).unwrap();
+                let mut reader = quick_xml::Reader::from_str(&text);
+                loop {
+                    match reader.read_event() {
+                        Ok(quick_xml::events::Event::Eof) => break,
+                        Ok(_) => {}
+                        Err(e) => proptest::prop_assert!(false, "bad XML {e}: {text}"),
+                    }
+                }
+                proptest::prop_assert!(text.contains("<Error>"));
+            }
+        }
+    }
+}

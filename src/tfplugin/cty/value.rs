@@ -1,15 +1,17 @@
 //! cty values: null and unknown at any level, primitives, collections and structures.
 //!
 //! Values are untyped; the [`Type`] is given beside them when encoding, decoding and
-//! checking. `Debug` shows contents, so never log a value that may hold a secret.
+//! checking. `Debug` shows the structure but only the length of strings, because values
+//! carry secrets (credentials in the provider configuration, passwords in resources).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use super::number::Number;
 use super::path::{AttributePath, PathStep};
 use super::types::Type;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Value {
     Null,
     /// Not known until apply (msgpack extension; refinements are not kept).
@@ -26,6 +28,29 @@ pub enum Value {
 }
 
 static NULL: Value = Value::Null;
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Unknown => f.write_str("unknown"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::String(s) => write!(f, "string({} chars)", s.chars().count()),
+            Value::List(items) => f.debug_list().entries(items).finish(),
+            Value::Tuple(items) => {
+                f.write_str("tuple")?;
+                f.debug_list().entries(items).finish()
+            }
+            Value::Set(items) => f.debug_set().entries(items).finish(),
+            Value::Map(entries) => {
+                f.write_str("map")?;
+                f.debug_map().entries(entries).finish()
+            }
+            Value::Object(attrs) => f.debug_map().entries(attrs).finish(),
+        }
+    }
+}
 
 /// A value that does not fit its type, or bytes that are not a valid encoding of one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -433,6 +458,24 @@ mod tests {
         assert!(Value::object(Vec::<(String, Value)>::new())
             .conforms_to(&ty)
             .is_ok());
+    }
+
+    #[test]
+    fn debug_output_hides_strings() {
+        let v = Value::object([
+            ("secret_key", Value::from("hunter2")),
+            ("n", Value::from(3)),
+            (
+                "tags",
+                Value::Map([("k".to_owned(), Value::from("v"))].into()),
+            ),
+        ]);
+        let printed = format!("{v:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert_eq!(
+            printed,
+            r#"{"n": 3, "secret_key": string(7 chars), "tags": map{"k": string(1 chars)}}"#
+        );
     }
 
     #[test]

@@ -2,6 +2,49 @@
 //! plus CRUD methods on plain values or serde models; the framework does validation,
 //! planning, state upgrades and the wire format.
 //!
+//! ```no_run
+//! use std::sync::Arc;
+//! use alikafka::tfplugin::cty::Value;
+//! use alikafka::tfplugin::diagnostics::Diagnostics;
+//! use alikafka::tfplugin::framework::validators::string_length;
+//! use alikafka::tfplugin::framework::*;
+//! use alikafka::tfplugin::schema::{Attribute, Schema};
+//!
+//! #[derive(serde::Serialize, serde::Deserialize)]
+//! struct Model { id: Option<String>, name: String, size: i64 }
+//!
+//! struct Widget { client: ProviderData<String> }
+//!
+//! #[async_trait::async_trait]
+//! impl Resource for Widget {
+//!     fn type_name(&self) -> &'static str { "example_widget" }
+//!     fn schema(&self) -> Schema {
+//!         Schema::new(vec![
+//!             Attribute::string("id").computed().use_state_for_unknown(),
+//!             Attribute::string("name").required().requires_replace().validator(string_length(3, 64)),
+//!             Attribute::number("size").optional().computed().default(1),
+//!             Timeouts::attribute(),
+//!         ])
+//!     }
+//!     async fn create(&self, ctx: &Context, req: &CreateRequest) -> Result<Value, ApplyError> {
+//!         let _client = self.client.get()?;
+//!         let mut model: Model = ctx.decode(&req.planned_state)?;
+//!         model.id = Some(format!("w-{}", model.name));
+//!         Ok(ctx.encode(&model, &self.schema())?)
+//!     }
+//!     async fn read(&self, _: &Context, req: &ReadRequest) -> Result<Option<Value>, Diagnostics> {
+//!         Ok(Some(req.current_state.clone()))
+//!     }
+//!     async fn update(&self, _: &Context, req: &UpdateRequest) -> Result<Value, ApplyError> {
+//!         Ok(req.planned_state.clone())
+//!     }
+//!     async fn delete(&self, _: &Context, _: &DeleteRequest) -> Result<(), Diagnostics> {
+//!         Ok(())
+//!     }
+//! }
+//! # let _ = Arc::new(Widget { client: ProviderData::new() });
+//! ```
+//!
 //! [`Schema`]: crate::tfplugin::schema::Schema
 
 mod context;

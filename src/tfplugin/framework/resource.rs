@@ -102,8 +102,11 @@ pub trait Resource: Send + Sync + 'static {
     /// Resource-specific plan rules, run after the generic plan (defaults, unknown computed
     /// values, use_state_for_unknown). Adjust `plan.planned_state`, add
     /// `plan.requires_replace` paths, or return errors (e.g. "partitions can only grow").
-    /// Also called for destroy plans (`req.is_destroy()`); changes to requires_replace
-    /// attributes are detected after this hook.
+    /// `plan.requires_replace` arrives filled with the changed `requires_replace`
+    /// attributes, so a non-empty list means the resource is being replaced (Terraform
+    /// then plans the new object again with a null prior state); changes the hook makes
+    /// to such attributes are detected afterwards. Also called for destroy plans
+    /// (`req.is_destroy()`).
     async fn modify_plan(
         &self,
         _ctx: &Context,

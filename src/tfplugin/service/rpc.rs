@@ -167,6 +167,9 @@ impl<P: ProviderDef> ProviderServer<P> {
             prior_private: req.prior_private,
         };
         let mut plan = plan_resource(schema, &plan_request);
+        // Pre-filled so the hook knows whether the resource is being replaced.
+        plan.requires_replace =
+            replacement_paths(schema, &plan_request.prior_state, &plan.planned_state);
         resource
             .implementation
             .modify_plan(ctx, &plan_request, &mut plan)
