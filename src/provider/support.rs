@@ -8,7 +8,7 @@ use super::kafka::WaitError;
 use super::names::{check_remark, KafkaName, ObjectId};
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::Diagnostics;
-use crate::tfplugin::framework::cancelled;
+use crate::tfplugin::framework::{cancelled, Context};
 use crate::tfplugin::schema::Schema;
 
 /// Operations wait this long unless `timeouts` says otherwise.
@@ -86,6 +86,19 @@ pub fn known_or_null(value: &Value) -> Value {
         ),
         other => other.clone(),
     }
+}
+
+/// Private state of an object whose create call succeeded but whose wait did not: it may
+/// not be listed yet, so a read that misses it keeps it (tainted) instead of forgetting it.
+const UNCONFIRMED_CREATE: &[u8] = br#"{"unconfirmed_create":true}"#;
+
+/// Marks the resource being created as not confirmed by the service yet.
+pub fn mark_unconfirmed(ctx: &Context) {
+    ctx.set_private(UNCONFIRMED_CREATE.to_vec());
+}
+
+pub fn is_unconfirmed(private: &[u8]) -> bool {
+    private == UNCONFIRMED_CREATE
 }
 
 /// What to say when a wait after a successful call did not end well.
