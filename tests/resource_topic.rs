@@ -55,6 +55,12 @@ fn create_check_remote_plan_empty_update_in_place_replace_and_destroy() {
         ));
         let plan = ws.plan_json();
         assert_eq!(planned_actions(&plan, "alikafka_topic.t"), ["update"]);
+        // Computed values keep their state values: nothing is "(known after apply)".
+        assert_eq!(
+            plan["resource_changes"][0]["change"]["after_unknown"],
+            serde_json::json!({}),
+            "{plan}"
+        );
         ws.apply();
         let remote = emu.topic(INSTANCE_HZ, "orders").expect("topic still there");
         assert_eq!(remote["remark"], "Orders, v2");
@@ -380,16 +386,26 @@ resource "alikafka_consumer_group" "many" {{
             .lines()
             .filter(|l| l.contains(RETRY_LOG_MESSAGE))
             .count() as u64;
+        let list_calls = |metrics: &Value, action: &str| {
+            metrics["actions"][action]["requests"].as_u64().unwrap_or(0)
+        };
         eprintln!(
-            "terraform {}: 30 topics + 10 groups applied in {:.1} s; emulator throttled {throttled}, provider retried {retries}",
+            "terraform {}: 30 topics + 10 groups applied in {:.1} s; emulator throttled {throttled}, provider retried {retries}; GetTopicList calls {}, GetConsumerList calls {}",
             tf.version,
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            list_calls(&metrics, "GetTopicList"),
+            list_calls(&metrics, "GetConsumerList"),
         );
         assert!(
             throttled <= retries,
             "emulator throttled {throttled} requests but the provider retried only {retries} times: {metrics}"
         );
+        // Refreshing 40 resources reads each list once: reads share one list per instance.
+        emu.control_delete("metrics");
         ws.assert_no_changes();
+        let refresh = emu.metrics();
+        assert_eq!(list_calls(&refresh, "GetTopicList"), 1, "{refresh}");
+        assert_eq!(list_calls(&refresh, "GetConsumerList"), 1, "{refresh}");
     });
 }
 
