@@ -11,7 +11,12 @@
 //! ```
 
 pub mod config;
+mod data_source_common;
+pub mod data_source_consumer_groups;
+pub mod data_source_consumer_progress;
 pub mod data_source_instances;
+pub mod data_source_topic_status;
+pub mod data_source_topics;
 pub mod diag;
 pub mod kafka;
 pub mod names;
@@ -145,9 +150,23 @@ impl ProviderDef for AlikafkaProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(data_source_instances::InstancesDataSource::new(
-            self.shared.clone(),
-        ))]
+        vec![
+            Arc::new(data_source_instances::InstancesDataSource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(data_source_topics::TopicsDataSource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(data_source_consumer_groups::ConsumerGroupsDataSource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(data_source_topic_status::TopicStatusDataSource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(
+                data_source_consumer_progress::ConsumerProgressDataSource::new(self.shared.clone()),
+            ),
+        ]
     }
 }
 

@@ -527,3 +527,82 @@ pub fn for_each_terraform(f: impl Fn(Terraform) + Send + Sync + Clone + 'static)
         std::panic::resume_unwind(p);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Data sources and policy checks: seeding, messages and offsets, outputs
+// ---------------------------------------------------------------------------------------------
+
+impl Emulator {
+    /// Appends `count` messages to a partition through the control API; returns the
+    /// partition's new log end offset.
+    pub fn append_messages(
+        &self,
+        instance_id: &str,
+        topic: &str,
+        partition: i64,
+        count: i64,
+    ) -> i64 {
+        let answer = self.control_post(
+            "messages",
+            serde_json::json!({
+                "instance_id": instance_id, "topic": topic,
+                "partition": partition, "count": count,
+            }),
+        );
+        answer["max_offset"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no max_offset in {answer}"))
+    }
+
+    /// Commits a consumer group's offset on a partition through the control API.
+    pub fn commit_offset(
+        &self,
+        instance_id: &str,
+        consumer_id: &str,
+        topic: &str,
+        partition: i64,
+        offset: i64,
+    ) {
+        self.control_post(
+            "offsets",
+            serde_json::json!({
+                "instance_id": instance_id, "consumer_id": consumer_id, "topic": topic,
+                "partition": partition, "offset": offset,
+            }),
+        );
+    }
+
+    /// Requests the emulator counted for one action since the metrics were last cleared.
+    pub fn requests_of(&self, action: &str) -> i64 {
+        self.metrics()["actions"][action]["requests"]
+            .as_i64()
+            .unwrap_or(0)
+    }
+}
+
+impl Workspace {
+    /// `terraform output -json`, as a map of output name to value.
+    pub fn outputs(&self) -> Value {
+        let run = self.ok(&["output", "-json"]);
+        let all: Value = serde_json::from_str(&run.stdout).expect("output JSON");
+        let map = all
+            .as_object()
+            .map(|outputs| {
+                outputs
+                    .iter()
+                    .map(|(name, o)| (name.clone(), o["value"].clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Value::Object(map)
+    }
+}
+
+/// Creates objects on the emulator as a separate Terraform configuration would (another
+/// team's, say): applies `body` in a workspace of its own and returns it.
+pub fn seed(tf: &Terraform, emulator: &Emulator, body: &str) -> Workspace {
+    let ws = Workspace::new(tf, emulator);
+    ws.write_config(body);
+    ws.apply();
+    ws
+}
