@@ -9,6 +9,7 @@
 //! - `FUZZ_SEED` (default: random): the run's seed, printed by every target.
 //! - `FUZZ_ITERATION`: replay only this iteration of `FUZZ_SEED` (plus the corpus).
 //! - `FUZZ_FINDINGS` (default `<target tmp dir>/fuzz-findings`): where failing inputs go.
+//! - `FUZZ_HANG_MS` (default 5000): an input whose check takes longer is a finding (a hang).
 
 use std::any::Any;
 use std::fmt::Debug;
@@ -30,6 +31,7 @@ pub struct Settings {
     pub seed: u64,
     pub only_iteration: Option<u64>,
     pub findings: PathBuf,
+    pub hang: Duration,
 }
 
 impl Settings {
@@ -61,6 +63,7 @@ impl Settings {
             seed: number("FUZZ_SEED").unwrap_or_else(|| rand::thread_rng().gen()),
             only_iteration: number("FUZZ_ITERATION"),
             findings,
+            hang: Duration::from_millis(number("FUZZ_HANG_MS").unwrap_or(5000)),
         }
     }
 
@@ -138,6 +141,8 @@ pub fn fuzz_bytes(target: ByteTarget<'_>) -> Report {
         run_one(&settings, name, label, input, check);
         report.slowest = report.slowest.max(started.elapsed());
     }
+    // Oversized corpus files (regressions for large inputs) are replayed, not mutated.
+    corpus.retain(|(_, input)| input.len() <= MAX_INPUT_LEN);
     let started = Instant::now();
     let (mut iteration, budgeted) = settings.iterations();
     loop {
@@ -188,7 +193,7 @@ pub fn fuzz_structured<T: Debug>(
         let one = Instant::now();
         let outcome = catch_unwind(AssertUnwindSafe(|| check(&input)));
         report.slowest = report.slowest.max(one.elapsed());
-        if let Some(problem) = failure(outcome) {
+        if let Some(problem) = failure(outcome).or_else(|| hung(&settings, one.elapsed())) {
             panic!(
                 "fuzz target {name}: {problem}\n  seed {seed}, iteration {iteration} \
                  (replay: FUZZ_SEED={seed} FUZZ_ITERATION={iteration} cargo test --test fuzz {name})\n  input: {input:?}",
@@ -225,8 +230,9 @@ fn run_one(
     input: &[u8],
     check: &mut dyn FnMut(&[u8]) -> Result<(), String>,
 ) {
+    let started = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| check(input)));
-    let Some(problem) = failure(outcome) else {
+    let Some(problem) = failure(outcome).or_else(|| hung(settings, started.elapsed())) else {
         return;
     };
     let saved = save_finding(settings, name, label, input);
@@ -251,6 +257,16 @@ fn failure(outcome: Result<Result<(), String>, Box<dyn Any + Send>>) -> Option<S
             Some(format!("PANIC: {message}"))
         }
     }
+}
+
+fn hung(settings: &Settings, took: Duration) -> Option<String> {
+    (took > settings.hang).then(|| {
+        format!(
+            "HANG: one input took {:.1} s (limit FUZZ_HANG_MS={})",
+            took.as_secs_f64(),
+            settings.hang.as_millis()
+        )
+    })
 }
 
 fn save_finding(settings: &Settings, name: &str, label: &str, input: &[u8]) -> String {
@@ -561,6 +577,7 @@ mod tests {
             seed: 42,
             only_iteration: None,
             findings: PathBuf::new(),
+            hang: Duration::ZERO,
         };
         let draw = |t: &str, i| settings.rng_for(t, i).gen::<u64>();
         assert_eq!(draw("a", 7), draw("a", 7));

@@ -6,6 +6,7 @@
 //! `docs/fuzzing.md` for long runs and reproducing findings.
 
 mod api_response;
+mod cty;
 mod emulator;
 #[path = "../emulator_support/mod.rs"]
 mod emulator_support;
@@ -34,4 +35,19 @@ fn emulator_auth_tamper() {
 #[test]
 fn emulator_router() {
     emulator::run_router();
+}
+
+#[test]
+fn cty_msgpack() {
+    cty::run_msgpack();
+}
+
+#[test]
+fn cty_json() {
+    cty::run_json();
+}
+
+#[test]
+fn cty_round_trip() {
+    cty::run_round_trip();
 }
