@@ -445,7 +445,7 @@ pub(crate) fn interpret<R: serde::de::DeserializeOwned>(
         Value::String(s) => s.trim().parse::<bool>().ok(),
         _ => None,
     });
-    let code_is_ok = code.as_deref().map_or(true, |c| c.trim() == "200");
+    let code_is_ok = code.as_deref().is_none_or(|c| c.trim() == "200");
     let failed = !(200..300).contains(&status) || success == Some(false) || !code_is_ok;
     if failed {
         let code = code

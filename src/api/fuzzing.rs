@@ -11,6 +11,9 @@ use super::credentials::Credentials;
 use super::error::ApiError;
 use super::profile::ProfileFile;
 
+/// The parsed response with its RequestId, or the error.
+pub type Interpreted<R> = Result<(R, Option<String>), ApiError>;
+
 /// What the client makes of one HTTP answer: the response (with its RequestId) or the
 /// error, exactly as [`Client::call`](super::Client::call) would see it, plus the
 /// server's retry hint. `signature` is the request's signature, redacted like the secrets.
@@ -21,7 +24,7 @@ pub fn interpret_response<R: DeserializeOwned>(
     body: &[u8],
     credentials: &Credentials,
     signature: &str,
-) -> (Result<(R, Option<String>), ApiError>, Option<Duration>) {
+) -> (Interpreted<R>, Option<Duration>) {
     let redactor = Redactor::new(credentials, signature);
     (
         interpret::<R>(action, status, body, &redactor),

@@ -136,7 +136,7 @@ impl Faults {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let index = inner.rules.iter().position(|rule| {
             (rule.action == "*" || rule.action == action)
-                && rule.probability.map_or(true, |p| rand::random::<f64>() < p)
+                && rule.probability.is_none_or(|p| rand::random::<f64>() < p)
         })?;
         let rule = &mut inner.rules[index];
         let fired = rule.clone();

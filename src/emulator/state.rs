@@ -171,7 +171,7 @@ impl App {
         region: Option<&str>,
     ) -> Result<&Instance, ApiError> {
         self.instance(instance_id)
-            .filter(|i| i.config.account == caller && region.map_or(true, |r| r == i.region()))
+            .filter(|i| i.config.account == caller && region.is_none_or(|r| r == i.region()))
             .ok_or_else(|| ApiError::instance_not_found(instance_id))
     }
 

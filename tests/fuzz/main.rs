@@ -11,6 +11,8 @@ mod emulator;
 #[path = "../emulator_support/mod.rs"]
 mod emulator_support;
 mod harness;
+mod names;
+mod profile;
 
 #[test]
 fn api_response() {
@@ -50,4 +52,19 @@ fn cty_json() {
 #[test]
 fn cty_round_trip() {
     cty::run_round_trip();
+}
+
+#[test]
+fn import_ids() {
+    names::run();
+}
+
+#[test]
+fn profile_file() {
+    profile::run_profile_file();
+}
+
+#[test]
+fn credentials_resolver() {
+    profile::run_resolver();
 }

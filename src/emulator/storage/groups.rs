@@ -14,7 +14,7 @@ pub struct GroupRecord {
 
 impl GroupRecord {
     pub fn is_visible(&self, now_ms: i64) -> bool {
-        self.visible_at_ms <= now_ms && self.gone_at_ms.map_or(true, |gone| gone > now_ms)
+        self.visible_at_ms <= now_ms && self.gone_at_ms.is_none_or(|gone| gone > now_ms)
     }
     pub fn is_deleted(&self) -> bool {
         self.deleted_at_ms.is_some()
