@@ -98,7 +98,7 @@ fn check_auth(input: &[u8]) -> Result<(), String> {
                 other => Err(format!("a replay was answered {other:?}")),
             }
         }
-        Err(error) => no_secret_in(&error.message, &req, &params),
+        Err(error) => no_secret_in(&error.message, &req, Some(&params)),
     }
 }
 
@@ -158,13 +158,27 @@ fn reference_v3_agrees(req: &RawRequest, query: &ParamMap, secret: &str) -> Resu
     Ok(())
 }
 
-/// Text the request itself put there (anything but the token's own slots).
-fn request_texts(req: &RawRequest, params: &ParamMap) -> Vec<String> {
-    let mut texts = vec![req.method.clone(), req.target.clone()];
-    for (name, value) in params {
-        texts.push(name.clone());
-        if name != "SecurityToken" {
-            texts.push(value.clone());
+/// Text the request itself put there (anything but the token's own slots). With
+/// `params` `None` (undecodable parameters, refused before authentication) the raw query
+/// and body count too: the answer can only quote a parameter name from them.
+fn request_texts(req: &RawRequest, params: Option<&ParamMap>) -> Vec<String> {
+    let path = req
+        .target
+        .split_once('?')
+        .map_or(req.target.as_str(), |(p, _)| p);
+    let mut texts = vec![req.method.clone(), path.to_owned()];
+    match params {
+        Some(params) => {
+            for (name, value) in params {
+                texts.push(name.clone());
+                if name != "SecurityToken" {
+                    texts.push(value.clone());
+                }
+            }
+        }
+        None => {
+            texts.push(req.target.clone());
+            texts.push(String::from_utf8_lossy(&req.body).into_owned());
         }
     }
     for (name, value) in &req.headers {
@@ -178,7 +192,11 @@ fn request_texts(req: &RawRequest, params: &ParamMap) -> Vec<String> {
 
 /// Secrets (raw or percent-encoded once or twice) appear in emulator answers only when the
 /// request itself carried them outside the token's slots.
-pub(crate) fn no_secret_in(text: &str, req: &RawRequest, params: &ParamMap) -> Result<(), String> {
+pub(crate) fn no_secret_in(
+    text: &str,
+    req: &RawRequest,
+    params: Option<&ParamMap>,
+) -> Result<(), String> {
     let texts = request_texts(req, params);
     for secret in [STS_TOKEN, DEMO_SK, STS_SK, "old-token"] {
         let once = support::encode(secret);

@@ -150,6 +150,6 @@ fn check_router(
     } else {
         return Err(format!("answer with content type {content_type:?}"));
     }
-    let params = gateway_params(&req).map(|(_, p)| p).unwrap_or_default();
-    no_secret_in(text, &req, &params)
+    let params = gateway_params(&req).map(|(_, p)| p);
+    no_secret_in(text, &req, params.as_ref())
 }
