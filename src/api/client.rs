@@ -641,6 +641,43 @@ mod tests {
         assert!(run::<EmptyResponse>(200, "[1,2,3]").is_err());
     }
 
+    /// Regression (fuzzing): the quoted prefix was cut before redaction, so a secret
+    /// straddling the cut survived as a fragment.
+    #[test]
+    fn a_secret_cut_by_the_quote_is_still_redacted() {
+        // The secret starts 1 to 12 characters before the 120-character cut.
+        for at in 108..120 {
+            let body = format!("{}my/secret+key and more", "x".repeat(at));
+            let err = run::<EmptyResponse>(502, &body).expect_err("not JSON");
+            assert!(!err.message.contains("my/se"), "{at}: {}", err.message);
+            // An error answer without a Message quotes the body too.
+            let prefix = r#"{"Code":"E","Other":""#;
+            let filler = "y".repeat(at - prefix.len());
+            let body = format!(r#"{prefix}{filler}c2lnbmF0dXJl+/="}}"#);
+            let err = run::<EmptyResponse>(400, &body).expect_err("no message");
+            assert!(!err.message.contains("c2lnbm"), "{at}: {}", err.message);
+        }
+    }
+
+    /// Regression (fuzzing): a huge Message became a huge error.
+    #[test]
+    fn server_text_is_bounded() {
+        let long = "m".repeat(10_000);
+        let body = format!(
+            r#"{{"Code":"{long}","Message":"{long}","RequestId":"{long}","Recommend":"{long}"}}"#
+        );
+        let err = run::<EmptyResponse>(400, &body).expect_err("error");
+        for text in [
+            Some(&err.code),
+            Some(&err.message),
+            err.request_id.as_ref(),
+            err.recommend.as_ref(),
+        ] {
+            let count = text.map_or(0, |t| t.chars().count());
+            assert_eq!(count, SERVER_TEXT_CHARS + 1, "cut with an ellipsis");
+        }
+    }
+
     #[test]
     fn server_text_never_echoes_our_secrets() {
         // A SignatureDoesNotMatch message carries the server's StringToSign, which holds

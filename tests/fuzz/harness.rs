@@ -138,7 +138,7 @@ pub fn fuzz_bytes(target: ByteTarget<'_>) -> Report {
     };
     for (label, input) in &corpus {
         let started = Instant::now();
-        run_one(&settings, name, label, input, check);
+        run_one(&settings, name, label, None, input, check);
         report.slowest = report.slowest.max(started.elapsed());
     }
     // Oversized corpus files (regressions for large inputs) are replayed, not mutated.
@@ -161,7 +161,7 @@ pub fn fuzz_bytes(target: ByteTarget<'_>) -> Report {
         };
         let label = format!("iteration {iteration}");
         let one = Instant::now();
-        run_one(&settings, name, &label, &input, check);
+        run_one(&settings, name, &label, Some(iteration), &input, check);
         report.slowest = report.slowest.max(one.elapsed());
         if !budgeted {
             break;
@@ -227,6 +227,7 @@ fn run_one(
     settings: &Settings,
     name: &str,
     label: &str,
+    iteration: Option<u64>,
     input: &[u8],
     check: &mut dyn FnMut(&[u8]) -> Result<(), String>,
 ) {
@@ -236,11 +237,18 @@ fn run_one(
         return;
     };
     let saved = save_finding(settings, name, label, input);
+    let replay = match iteration {
+        Some(i) => format!(
+            "FUZZ_SEED={} FUZZ_ITERATION={i} cargo test --test fuzz {name}",
+            settings.seed
+        ),
+        None => format!("cargo test --test fuzz {name} (the corpus runs first)"),
+    };
     panic!(
-        "fuzz target {name}: {problem}\n  {label} of seed {seed} (replay: FUZZ_SEED={seed} FUZZ_ITERATION=<n> cargo test --test fuzz {name})\n  input ({} bytes) saved to {saved}\n  input: {}",
+        "fuzz target {name}: {problem}\n  {label} of seed {} (replay: {replay})\n  input ({} bytes) saved to {saved}\n  input: {}",
+        settings.seed,
         input.len(),
         escape(input, 600),
-        seed = settings.seed,
     );
 }
 
