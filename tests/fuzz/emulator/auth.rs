@@ -83,12 +83,15 @@ fn check_auth(input: &[u8]) -> Result<(), String> {
                 SignatureStyle::V3 => reference_v3_agrees(&req, &query, secret)?,
             }
             if ak == STS_AK {
-                let token = req
+                // V1 carries the token as a parameter; V3 in its header (or, failing
+                // that, the parameter).
+                let header = req
                     .headers
                     .get("x-acs-security-token")
                     .and_then(|v| v.to_str().ok())
                     .map(str::trim)
-                    .or_else(|| params.get("SecurityToken").map(String::as_str));
+                    .filter(|_| style == SignatureStyle::V3);
+                let token = header.or_else(|| params.get("SecurityToken").map(String::as_str));
                 if token != Some(STS_TOKEN) {
                     return Err(format!("STS key accepted with token {token:?}"));
                 }
