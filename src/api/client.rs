@@ -19,6 +19,8 @@ use super::signing::{canonical_query, percent_encode, sign, string_to_sign};
 
 /// Quoted body prefixes are at most this many characters.
 const BODY_PREFIX_CHARS: usize = 120;
+/// Server-provided texts (message, code, ids) are cut after this many characters.
+const SERVER_TEXT_CHARS: usize = 2048;
 /// Secrets shorter than this are not searched for in server text (it would mangle it).
 const MIN_REDACTED_LEN: usize = 4;
 const HTTP_METHOD: &str = "POST";
@@ -272,12 +274,7 @@ impl Client {
             }
         };
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_millis);
+        let retry_after = retry_after(response.headers());
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(e) => {
@@ -443,8 +440,17 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// The server's `x-acs-retry-after` hint (milliseconds), when it is a number.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis)
+}
+
 /// Decides success or failure of an answer; on success also returns its RequestId.
-fn interpret<R: serde::de::DeserializeOwned>(
+pub(crate) fn interpret<R: serde::de::DeserializeOwned>(
     action: &'static str,
     status: u16,
     body: &[u8],
@@ -453,7 +459,7 @@ fn interpret<R: serde::de::DeserializeOwned>(
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(_) => {
-            let prefix = redactor.redact(&sanitized_prefix(body, BODY_PREFIX_CHARS));
+            let prefix = redactor.quote(body);
             // Classified transient (a garbled success or a gateway's error page is worth
             // another try) unless the status is 4xx (e.g. a proxy's refusal).
             return Err(ApiError::new(
@@ -464,7 +470,13 @@ fn interpret<R: serde::de::DeserializeOwned>(
             ));
         }
     };
-    let field = |name: &str| value.get(name).and_then(scalar_text);
+    // Server text is redacted, then bounded: a huge field must not become a huge error.
+    let field = |name: &str| {
+        value
+            .get(name)
+            .and_then(scalar_text)
+            .map(|text| bounded(redactor.redact(&text)))
+    };
     let request_id = field("RequestId");
     let code = field("Code");
     let success = value.get("Success").and_then(|v| match v {
@@ -479,15 +491,12 @@ fn interpret<R: serde::de::DeserializeOwned>(
             .filter(|c| c.trim() != "200")
             .unwrap_or_else(|| codes::UNKNOWN_ERROR.to_owned());
         let message = match field("Message") {
-            Some(message) => redactor.redact(&message),
-            None => format!(
-                "no message; the answer was \"{}\"",
-                redactor.redact(&sanitized_prefix(body, BODY_PREFIX_CHARS))
-            ),
+            Some(message) => message,
+            None => format!("no message; the answer was \"{}\"", redactor.quote(body)),
         };
         let mut error = ApiError::new(action, Some(status), code, message);
         error.request_id = request_id;
-        error.recommend = field("Recommend").map(|r| redactor.redact(&r).into_boxed_str());
+        error.recommend = field("Recommend").map(String::into_boxed_str);
         return Err(error);
     }
     match serde_json::from_value::<R>(value) {
@@ -508,6 +517,14 @@ fn interpret<R: serde::de::DeserializeOwned>(
     }
 }
 
+/// At most [`SERVER_TEXT_CHARS`] characters of `text`, with `…` when cut.
+fn bounded(text: String) -> String {
+    match text.char_indices().nth(SERVER_TEXT_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
@@ -519,12 +536,12 @@ fn scalar_text(value: &Value) -> Option<String> {
 
 /// Removes our secret, token and signature (raw, and percent-encoded once and twice as
 /// they appear in a server's StringToSign) from server-provided text.
-struct Redactor {
+pub(crate) struct Redactor {
     needles: Vec<String>,
 }
 
 impl Redactor {
-    fn new(credentials: &Credentials, signature: &str) -> Self {
+    pub(crate) fn new(credentials: &Credentials, signature: &str) -> Self {
         let mut needles = Vec::new();
         let secrets = [
             Some(credentials.access_key_secret.expose()),
@@ -544,6 +561,13 @@ impl Redactor {
         // Longest first, so a longer encoding is not half-replaced by a shorter one.
         needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
         Redactor { needles }
+    }
+
+    /// A short, one-line, redacted prefix of a body. Redacts before cutting: a secret
+    /// straddling the cut would otherwise survive as a fragment (found by fuzzing).
+    fn quote(&self, body: &[u8]) -> String {
+        let redacted = self.redact(&String::from_utf8_lossy(body));
+        sanitized_prefix(redacted.as_bytes(), BODY_PREFIX_CHARS)
     }
 
     fn redact(&self, text: &str) -> String {
@@ -654,6 +678,43 @@ mod tests {
         assert_eq!(err.code, codes::UNEXPECTED_RESPONSE);
         assert_eq!(err.kind(), ErrorKind::Other);
         assert!(run::<EmptyResponse>(200, "[1,2,3]").is_err());
+    }
+
+    /// Regression (fuzzing): the quoted prefix was cut before redaction, so a secret
+    /// straddling the cut survived as a fragment.
+    #[test]
+    fn a_secret_cut_by_the_quote_is_still_redacted() {
+        // The secret starts 1 to 12 characters before the 120-character cut.
+        for at in 108..120 {
+            let body = format!("{}my/secret+key and more", "x".repeat(at));
+            let err = run::<EmptyResponse>(502, &body).expect_err("not JSON");
+            assert!(!err.message.contains("my/se"), "{at}: {}", err.message);
+            // An error answer without a Message quotes the body too.
+            let prefix = r#"{"Code":"E","Other":""#;
+            let filler = "y".repeat(at - prefix.len());
+            let body = format!(r#"{prefix}{filler}c2lnbmF0dXJl+/="}}"#);
+            let err = run::<EmptyResponse>(400, &body).expect_err("no message");
+            assert!(!err.message.contains("c2lnbm"), "{at}: {}", err.message);
+        }
+    }
+
+    /// Regression (fuzzing): a huge Message became a huge error.
+    #[test]
+    fn server_text_is_bounded() {
+        let long = "m".repeat(10_000);
+        let body = format!(
+            r#"{{"Code":"{long}","Message":"{long}","RequestId":"{long}","Recommend":"{long}"}}"#
+        );
+        let err = run::<EmptyResponse>(400, &body).expect_err("error");
+        for text in [
+            Some(err.code.as_str()),
+            Some(err.message.as_str()),
+            err.request_id.as_deref(),
+            err.recommend.as_deref(),
+        ] {
+            let count = text.map_or(0, |t| t.chars().count());
+            assert_eq!(count, SERVER_TEXT_CHARS + 1, "cut with an ellipsis");
+        }
     }
 
     #[test]

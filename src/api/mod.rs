@@ -19,6 +19,8 @@ mod config;
 mod credentials;
 mod endpoint;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod lenient;
 mod profile;
 pub mod ratelimit;

@@ -4,7 +4,7 @@
 //! checking. `Debug` shows the structure but only the length of strings, because values
 //! carry secrets (credentials in the provider configuration, passwords in resources).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use super::number::Number;
@@ -93,21 +93,18 @@ impl PartialEq for Value {
     }
 }
 
+/// Multiset equality through sorted equality keys: O(n log n) where comparing every pair
+/// was O(n²): comparing two large sets (e.g. prior and planned state) took seconds.
 fn same_elements(a: &[Value], b: &[Value]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let mut used = vec![false; b.len()];
-    a.iter().all(|x| {
-        let found = b.iter().enumerate().position(|(i, y)| !used[i] && x == y);
-        match found {
-            Some(i) => {
-                used[i] = true;
-                true
-            }
-            None => false,
-        }
-    })
+    let sorted_keys = |items: &[Value]| {
+        let mut keys: Vec<Vec<u8>> = items.iter().map(Value::equality_key).collect();
+        keys.sort_unstable();
+        keys
+    };
+    sorted_keys(a) == sorted_keys(b)
 }
 
 impl Value {
@@ -120,15 +117,82 @@ impl Value {
         Value::Object(attributes.into_iter().map(|(n, v)| (n.into(), v)).collect())
     }
 
-    /// A set value; equal known elements are kept once, as in cty.
+    /// A set value; equal known elements are kept once, as in cty. Duplicates are found
+    /// by hashing [`Value::equality_key`], not by comparing every pair, which made a
+    /// 120 KB `DynamicValue` holding 40 000 numbers take tens of seconds to decode.
     pub fn set(elements: Vec<Value>) -> Value {
+        let mut seen = HashSet::with_capacity(elements.len());
         let mut unique: Vec<Value> = Vec::with_capacity(elements.len());
         for e in elements {
-            if e.is_unknown() || !unique.contains(&e) {
+            if e.is_unknown() || seen.insert(e.equality_key()) {
                 unique.push(e);
             }
         }
         Value::Set(unique)
+    }
+
+    /// Bytes that are equal exactly when the values are `==` (given [`Number`]'s
+    /// invariants: no NaN, no negative zero). A prefix-free encoding; a set's elements are
+    /// keyed in sorted order, as set equality ignores order.
+    fn equality_key(&self) -> Vec<u8> {
+        let mut key = Vec::new();
+        self.write_equality_key(&mut key);
+        key
+    }
+
+    fn write_equality_key(&self, out: &mut Vec<u8>) {
+        fn len(out: &mut Vec<u8>, n: usize) {
+            out.extend_from_slice(&(n as u64).to_le_bytes());
+        }
+        fn text(out: &mut Vec<u8>, s: &str) {
+            len(out, s.len());
+            out.extend_from_slice(s.as_bytes());
+        }
+        match self {
+            Value::Null => out.push(0),
+            Value::Unknown => out.push(1),
+            Value::Bool(b) => out.extend([2, u8::from(*b)]),
+            Value::Number(Number::Int(i)) => {
+                out.push(3);
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            Value::Number(Number::Float(f)) => {
+                out.push(4);
+                out.extend_from_slice(&f.to_bits().to_le_bytes());
+            }
+            Value::Number(Number::Decimal(t)) => {
+                out.push(5);
+                text(out, t);
+            }
+            Value::String(s) => {
+                out.push(6);
+                text(out, s);
+            }
+            Value::List(items) | Value::Tuple(items) => {
+                out.push(if matches!(self, Value::List(_)) { 7 } else { 8 });
+                len(out, items.len());
+                items.iter().for_each(|v| v.write_equality_key(out));
+            }
+            Value::Set(items) => {
+                out.push(9);
+                let mut keys: Vec<Vec<u8>> = items.iter().map(Value::equality_key).collect();
+                keys.sort_unstable();
+                len(out, keys.len());
+                keys.iter().for_each(|k| out.extend_from_slice(k));
+            }
+            Value::Map(entries) | Value::Object(entries) => {
+                out.push(if matches!(self, Value::Map(_)) {
+                    10
+                } else {
+                    11
+                });
+                len(out, entries.len());
+                for (name, v) in entries {
+                    text(out, name);
+                    v.write_equality_key(out);
+                }
+            }
+        }
     }
 
     pub fn is_null(&self) -> bool {
@@ -412,6 +476,37 @@ mod tests {
             Value::List(vec!["x".into(), "y".into()]),
             Value::List(vec!["y".into(), "x".into()])
         );
+    }
+
+    #[test]
+    fn equality_keys_agree_with_equality() {
+        let values = [
+            Value::Null,
+            Value::Unknown,
+            Value::from(true),
+            Value::from(1),
+            Value::Number(Number::Float(1.5)),
+            Value::Number(Number::Decimal("1.0".into())),
+            Value::from("1"),
+            Value::from(""),
+            Value::List(vec![Value::from("a"), Value::from("b")]),
+            Value::List(vec![Value::from("ab")]),
+            Value::Tuple(vec![Value::from("a"), Value::from("b")]),
+            Value::set(vec![Value::from("a"), Value::from("b")]),
+            Value::Set(vec![Value::from("b"), Value::from("a")]),
+            Value::Map([("k".to_owned(), Value::Null)].into()),
+            Value::object([("k", Value::Null)]),
+            Value::object([("k", Value::Unknown)]),
+        ];
+        for a in &values {
+            for b in &values {
+                assert_eq!(
+                    a.equality_key() == b.equality_key(),
+                    a == b,
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
     }
 
     #[test]
