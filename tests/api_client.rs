@@ -726,25 +726,39 @@ impl std::io::Write for Captured {
     }
 }
 
+/// Every test in this binary logs into one global subscriber: a scoped subscriber raced
+/// with the callsite-interest cache of tests running on other threads and lost lines.
+fn global_logs() -> Captured {
+    static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+        captured
+    })
+    .clone()
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn logs_one_line_per_attempt_without_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Tests on other threads (without a subscriber) may have registered the client's
-    // callsites concurrently with the line above and cached "never"; re-evaluate.
-    tracing::callsite::rebuild_interest_cache();
-
+    let captured = global_logs();
+    // Request IDs no other test uses pick this test's lines out of the shared log.
     let stub = Stub::start(|i, _| {
         if i == 0 {
-            Reply::throttled()
+            Reply::json(
+                400,
+                serde_json::json!({
+                    "RequestId": "REQ-LOGS-THROTTLED", "Code": "Throttling.User",
+                    "Message": "Request was denied due to user flow control."
+                }),
+            )
         } else {
-            Reply::success(serde_json::json!({}))
+            Reply::success(serde_json::json!({"RequestId": "REQ-LOGS-OK"}))
         }
     })
     .await;
@@ -770,7 +784,9 @@ async fn logs_one_line_per_attempt_without_secrets() {
     let attempt_lines: Vec<&str> = logs
         .lines()
         // One line per attempt; the retry's own line ("retrying alikafka request") aside.
-        .filter(|l| l.contains("alikafka request") && !l.contains("retrying"))
+        .filter(|l| {
+            l.contains("alikafka request") && !l.contains("retrying") && l.contains("REQ-LOGS-")
+        })
         .collect();
     assert_eq!(attempt_lines.len(), 2, "{logs}");
     assert!(
@@ -781,9 +797,9 @@ async fn logs_one_line_per_attempt_without_secrets() {
     assert!(attempt_lines[0].contains("attempt=1") && attempt_lines[1].contains("attempt=2"));
     assert!(
         attempt_lines[0].contains("http_status=Some(400)")
-            && attempt_lines[0].contains("REQ-Throttling.User")
+            && attempt_lines[0].contains("REQ-LOGS-THROTTLED")
     );
-    assert!(attempt_lines[1].contains("REQ-OK") && attempt_lines[1].contains("latency_ms="));
+    assert!(attempt_lines[1].contains("REQ-LOGS-OK") && attempt_lines[1].contains("latency_ms="));
     assert!(logs.contains("retrying"), "a retry is logged: {logs}");
     for secret in [SECRET, token, "Signature=", stub.base.as_str()]
         .into_iter()
