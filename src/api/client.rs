@@ -23,6 +23,8 @@ const BODY_PREFIX_CHARS: usize = 120;
 const MIN_REDACTED_LEN: usize = 4;
 const HTTP_METHOD: &str = "POST";
 const RETRY_AFTER_HEADER: &str = "x-acs-retry-after";
+/// The gateway's RequestId, also sent when the body is not the service's (an error page).
+const REQUEST_ID_HEADER: &str = "x-acs-request-id";
 
 /// Counters shared by all clones of one client.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -216,6 +218,7 @@ impl Client {
             if !error.is_retryable()
                 || error.code == codes::DEADLINE_EXCEEDED
                 || attempt > inner.config.max_retries
+                || (uncertain && !A::REPEATABLE)
             {
                 return Err(error);
             }
@@ -278,10 +281,17 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_millis);
+        let header_request_id = response
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| sanitized_prefix(v.trim().as_bytes(), BODY_PREFIX_CHARS))
+            .filter(|v| !v.is_empty());
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(e) => {
-                let error = transport_error(name, Some(status), e, &inner.config, &redactor);
+                let mut error = transport_error(name, Some(status), e, &inner.config, &redactor);
+                error.request_id = header_request_id;
                 log_attempt(name, attempt, Some(status), None, started, &error.code);
                 return Err(Failure {
                     error,
@@ -290,7 +300,14 @@ impl Client {
                 });
             }
         };
-        let outcome = interpret::<A::Response>(name, status, &body, &redactor);
+        let mut outcome = interpret::<A::Response>(name, status, &body, &redactor);
+        if let Err(error) = &mut outcome {
+            // A body that is not the service's (a gateway page, a cut answer) still has
+            // the header: it lets support find the request.
+            if error.request_id.is_none() {
+                error.request_id = header_request_id;
+            }
+        }
         let (request_id, code) = match &outcome {
             Ok((_, request_id)) => (request_id.clone(), "200"),
             Err(e) => (e.request_id.clone(), e.code.as_str()),

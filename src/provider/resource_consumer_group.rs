@@ -316,6 +316,23 @@ impl Resource for ConsumerGroupResource {
             Err(e) if e.is_not_found() => {
                 tracing::debug!(group = %spec.consumer_id, code = %e.code, "consumer group already gone");
             }
+            // An attempt may have deleted it (its answer was lost): look before failing.
+            Err(e)
+                if e.outcome_uncertain
+                    && kafka
+                        .wait_for_groups(ctx, &spec.instance_id, Instant::now(), deadline, |l| {
+                            match l {
+                                Ok(groups) => {
+                                    Check::Done(find(groups, &spec.consumer_id).is_none())
+                                }
+                                Err(e) => Check::Failed(e.clone()),
+                            }
+                        })
+                        .await
+                        .unwrap_or(false) =>
+            {
+                tracing::info!(group = %spec.consumer_id, code = %e.code, "DeleteConsumerGroup answer lost, but the group is gone");
+            }
             Err(e) => {
                 return Err(diag::api_errors(
                     format!("Cannot delete {}", spec.describe()),
@@ -337,10 +354,10 @@ impl Resource for ConsumerGroupResource {
             }
             Ok(_) => Check::Done(()),
         };
-        kafka
+        let waited = kafka
             .wait_for_groups(ctx, &spec.instance_id, written_at, deadline, check)
-            .await
-            .map_err(|e| support::wait_error(e, &context))
+            .await;
+        support::deletion_confirmed(ctx, waited, &context)
     }
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {

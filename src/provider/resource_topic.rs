@@ -420,34 +420,14 @@ impl Resource for TopicResource {
                 );
             }
             (Some(from), Some(to)) if to > from => {
-                let request = ModifyPartitionNumRequest {
-                    instance_id: target.clone(),
-                    topic: planned.topic.clone(),
-                    add_partition_num: u32::try_from(to - from).unwrap_or(u32::MAX),
-                };
-                let result = ctx
-                    .run(
-                        kafka
-                            .client()
-                            .modify_partition_num(&request, Some(deadline)),
-                    )
-                    .await;
+                let raised = raise_partitions(ctx, &kafka, &planned, from, to, deadline).await;
                 kafka.topics_written(target);
-                let sent = match result {
-                    Ok(sent) => sent,
-                    Err(cancelled) => return Err(ApplyError::from(cancelled).with_state(reached)),
-                };
-                if let Err(e) = sent {
-                    let d = diag::api_errors(
-                        format!(
-                            "Cannot raise the partitions of {} from {from} to {to}",
-                            planned.describe()
-                        ),
-                        &e,
-                    );
+                if let Err(d) = raised {
                     return Err(ApplyError::from(d).with_state(reached));
                 }
                 written_at = Some(Instant::now());
+                // Done remotely: a failed wait below must not leave the old count in state.
+                reached.set_attr("partition_num", Value::from(to));
             }
             _ => {}
         }
@@ -533,6 +513,21 @@ impl Resource for TopicResource {
             Err(e) if e.is_not_found() => {
                 tracing::debug!(topic = %spec.topic, code = %e.code, "topic already gone");
             }
+            // An attempt may have deleted it (its answer was lost): look before failing.
+            Err(e)
+                if e.outcome_uncertain
+                    && kafka
+                        .wait_for_topics(ctx, &spec.instance_id, Instant::now(), deadline, |l| {
+                            match l {
+                                Ok(topics) => Check::Done(find(topics, &spec.topic).is_none()),
+                                Err(e) => Check::Failed(e.clone()),
+                            }
+                        })
+                        .await
+                        .unwrap_or(false) =>
+            {
+                tracing::info!(topic = %spec.topic, code = %e.code, "DeleteTopic answer lost, but the topic is gone");
+            }
             Err(e) => {
                 return Err(diag::api_errors(
                     format!("Cannot delete {}", spec.describe()),
@@ -554,10 +549,10 @@ impl Resource for TopicResource {
             }
             Ok(_) => Check::Done(()),
         };
-        kafka
+        let waited = kafka
             .wait_for_topics(ctx, &spec.instance_id, written_at, deadline, check)
-            .await
-            .map_err(|e| support::wait_error(e, &context))
+            .await;
+        support::deletion_confirmed(ctx, waited, &context)
     }
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
@@ -654,6 +649,65 @@ impl TopicResource {
         }
         tracing::info!(topic = %spec.topic, "adopting the topic an unanswered CreateTopic attempt created");
         Ok(state_from(planned, &topic, &region))
+    }
+}
+
+/// Raises the partitions of `spec`'s topic from `from` to `to`. ModifyPartitionNum adds
+/// partitions, so it is never repeated blindly: when an attempt may have been carried out
+/// (its answer was lost), the current count decides whether it was, or whether to send it
+/// again.
+async fn raise_partitions(
+    ctx: &Context,
+    kafka: &Kafka,
+    spec: &TopicSpec,
+    from: i64,
+    to: i64,
+    deadline: Instant,
+) -> Result<(), Diagnostics> {
+    let request = ModifyPartitionNumRequest {
+        instance_id: spec.instance_id.clone(),
+        topic: spec.topic.clone(),
+        add_partition_num: u32::try_from(to - from).unwrap_or(u32::MAX),
+    };
+    let failed = |e: &ApiError| {
+        diag::api_errors(
+            format!(
+                "Cannot raise the partitions of {} from {from} to {to}",
+                spec.describe()
+            ),
+            e,
+        )
+    };
+    let mut resent = 0;
+    loop {
+        let sent = ctx
+            .run(
+                kafka
+                    .client()
+                    .modify_partition_num(&request, Some(deadline)),
+            )
+            .await?;
+        kafka.topics_written(&spec.instance_id);
+        let error = match sent {
+            Ok(_) => return Ok(()),
+            Err(e) if e.outcome_uncertain => e,
+            Err(e) => return Err(failed(&e)),
+        };
+        tracing::info!(topic = %spec.topic, code = %error.code, "ModifyPartitionNum outcome uncertain; checking the partition count");
+        let check = |list: Result<&[TopicInfo], &ApiError>| match list {
+            Err(e) => Check::Failed(e.clone()),
+            Ok(topics) => Check::Done(find(topics, &spec.topic).and_then(|t| t.partition_num)),
+        };
+        let now = kafka
+            .wait_for_topics(ctx, &spec.instance_id, Instant::now(), deadline, check)
+            .await;
+        match now {
+            Ok(Some(n)) if n == to => return Ok(()),
+            Ok(Some(n)) if n == from && resent < kafka.client().config().max_retries => {
+                resent += 1;
+            }
+            _ => return Err(failed(&error)),
+        }
     }
 }
 

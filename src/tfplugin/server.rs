@@ -104,6 +104,9 @@ pub async fn serve<P: Provider>(provider: P, opts: ServeOptions) -> Result<(), S
         let _ = running.wait().await;
         return Err(ServeError::Signals(err));
     }
+    if !debug {
+        watch_parent(running.stop.clone());
+    }
 
     let announcement = if debug {
         format!(
@@ -241,6 +244,36 @@ async fn run<P: Provider>(
     tracing::debug!("plugin server stopped");
     Ok(())
 }
+
+/// How often the provider checks that Terraform is still there.
+#[cfg(unix)]
+const PARENT_CHECK_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Stops the server when the process that started it (Terraform) is gone: a Terraform
+/// that crashed or was killed never calls Shutdown, and an orphaned provider would live
+/// on, holding Terraform's output pipes open.
+#[cfg(unix)]
+fn watch_parent(stop: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(PARENT_CHECK_INTERVAL);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = ticks.tick() => {
+                    if std::os::unix::process::parent_id() != parent {
+                        tracing::warn!("Terraform is gone; shutting down");
+                        stop.cancel();
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn watch_parent(_stop: CancellationToken) {}
 
 /// SIGTERM stops the server. SIGINT stops it only in debug mode: under Terraform,
 /// Ctrl-C reaches the whole process group and Terraform expects the provider to keep
