@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::actions::Action;
 use super::backoff::Backoff;
@@ -159,6 +160,29 @@ impl Client {
         action: &A,
         deadline: Option<Instant>,
     ) -> Result<A::Response, ApiError> {
+        self.call_until(action, deadline, None).await
+    }
+
+    /// [`Client::call`] that `stop` ends early, but only where that is safe: while waiting
+    /// for a rate-limit slot or before a retry, never while a request is on the wire (an
+    /// abandoned write may be carried out unseen). A stopped call fails with code
+    /// [`codes::CANCELLED`], `outcome_uncertain` set when an earlier attempt may have been
+    /// carried out. For writes whose outcome the caller must know.
+    pub async fn call_stoppable<A: Action>(
+        &self,
+        action: &A,
+        deadline: Option<Instant>,
+        stop: &CancellationToken,
+    ) -> Result<A::Response, ApiError> {
+        self.call_until(action, deadline, Some(stop)).await
+    }
+
+    async fn call_until<A: Action>(
+        &self,
+        action: &A,
+        deadline: Option<Instant>,
+        stop: Option<&CancellationToken>,
+    ) -> Result<A::Response, ApiError> {
         let name = A::NAME;
         let version = action.version();
         let params = action.params();
@@ -180,9 +204,16 @@ impl Client {
                 return Err(give_up(last_error, "before the request was sent"));
             }
             if let Some(interval) = interval {
-                if limiter.acquire(interval, deadline).await.is_err() {
-                    return Err(give_up(last_error, "before a rate-limit slot was free"));
+                match unless_stopped(stop, limiter.acquire(interval, deadline)).await {
+                    Some(Ok(())) => {}
+                    Some(Err(())) => {
+                        return Err(give_up(last_error, "before a rate-limit slot was free"))
+                    }
+                    None => return Err(stopped_error(name, attempt, uncertain)),
                 }
+            }
+            if stop.is_some_and(CancellationToken::is_cancelled) {
+                return Err(stopped_error(name, attempt, uncertain));
             }
             if attempt > 1 {
                 inner.counters.retries.fetch_add(1, Ordering::Relaxed);
@@ -240,7 +271,12 @@ impl Client {
                 "retrying alikafka request"
             );
             last_error = Some(error);
-            tokio::time::sleep(delay).await;
+            if unless_stopped(stop, tokio::time::sleep(delay))
+                .await
+                .is_none()
+            {
+                return Err(stopped_error(name, attempt + 1, uncertain));
+            }
         }
     }
 
@@ -389,6 +425,33 @@ fn answer_leaves_outcome_open(status: u16, error: &ApiError) -> bool {
     status >= 500
         || error.code == codes::MALFORMED_RESPONSE
         || error.code == codes::UNEXPECTED_RESPONSE
+}
+
+/// `future`'s output, or `None` when `stop` fires first.
+async fn unless_stopped<F: std::future::Future>(
+    stop: Option<&CancellationToken>,
+    future: F,
+) -> Option<F::Output> {
+    match stop {
+        Some(stop) => tokio::select! {
+            biased;
+            () = stop.cancelled() => None,
+            out = future => Some(out),
+        },
+        None => Some(future.await),
+    }
+}
+
+fn stopped_error(action: &'static str, attempt: u32, uncertain: bool) -> ApiError {
+    let mut error = ApiError::new(
+        action,
+        None,
+        codes::CANCELLED,
+        format!("the caller stopped the call before attempt {attempt} was sent"),
+    );
+    error.attempts = attempt.saturating_sub(1);
+    error.outcome_uncertain = uncertain;
+    error
 }
 
 fn deadline_error(action: &'static str, attempt: u32, when: &str) -> ApiError {

@@ -13,6 +13,7 @@
 pub mod config;
 pub mod data_source_instances;
 pub mod diag;
+pub mod journal;
 pub mod kafka;
 pub mod names;
 pub mod resource_consumer_group;
@@ -130,8 +131,9 @@ impl ProviderDef for AlikafkaProvider {
                 ),
             ));
         }
-        self.shared
-            .set(Connection::Ready(Arc::new(Kafka::new(client))));
+        self.shared.set(Connection::Ready(Arc::new(
+            Kafka::new(client).with_journal(journal::Journal::for_working_directory()),
+        )));
         diagnostics
     }
 

@@ -9,14 +9,15 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::diag;
-use super::kafka::{Check, Kafka};
+use super::journal::Kind;
+use super::kafka::{Check, Kafka, WaitError};
 use super::support::{self, WaitContext, DEFAULT_TIMEOUT};
 use super::Shared;
 use crate::api::{ApiError, ConsumerInfo, CreateConsumerGroupRequest, DeleteConsumerGroupRequest};
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, ReadRequest, Resource, Timeouts,
+    cancelled, ApplyError, Context, CreateRequest, DeleteRequest, ReadRequest, Resource, Timeouts,
     UpdateRequest,
 };
 use crate::tfplugin::schema::{Attribute, Description, Schema};
@@ -149,6 +150,142 @@ impl Resource for ConsumerGroupResource {
     async fn create(&self, ctx: &Context, req: &CreateRequest) -> Result<Value, ApplyError> {
         let kafka = self.shared.kafka()?;
         let spec: GroupSpec = ctx.decode(&req.planned_state)?;
+        let journal = kafka.journal();
+        let leftover = journal.begin(Kind::ConsumerGroup, &spec.instance_id, &spec.consumer_id);
+        let created = self.create_group(ctx, &kafka, req, &spec, leftover).await;
+        journal.finish(Kind::ConsumerGroup, &spec.instance_id, &spec.consumer_id);
+        created
+    }
+
+    async fn read(&self, ctx: &Context, req: &ReadRequest) -> Result<Option<Value>, Diagnostics> {
+        let kafka = self.shared.kafka()?;
+        let state = &req.current_state;
+        let (Some(instance_id), Some(consumer_id)) = (
+            state.attr("instance_id").as_str(),
+            state.attr("consumer_id").as_str(),
+        ) else {
+            return Err(Diagnostics::error(
+                "Invalid state",
+                "The group's state has no instance_id or consumer_id; import it again.",
+            ));
+        };
+        match ctx.run(kafka.groups(instance_id)).await? {
+            Ok(groups) => match find(&groups, consumer_id) {
+                Some(g) => Ok(Some(state_from(state, g, kafka.region()))),
+                None => {
+                    tracing::info!(
+                        consumer_id,
+                        instance_id,
+                        "consumer group no longer exists; removing it from the state"
+                    );
+                    Ok(None)
+                }
+            },
+            Err(e) if e.is_not_found() => {
+                tracing::info!(consumer_id, instance_id, code = %e.code, "instance no longer exists; removing the group from the state");
+                Ok(None)
+            }
+            Err(e) => Err(diag::api_errors(
+                format!("Cannot read consumer group {consumer_id} on instance {instance_id}"),
+                &e,
+            )),
+        }
+    }
+
+    /// Only `timeouts` can change in place: nothing to tell the service.
+    async fn update(&self, _ctx: &Context, req: &UpdateRequest) -> Result<Value, ApplyError> {
+        Ok(support::known_or_null(&req.planned_state))
+    }
+
+    async fn delete(&self, ctx: &Context, req: &DeleteRequest) -> Result<(), Diagnostics> {
+        let kafka = self.shared.kafka()?;
+        let spec: GroupSpec = ctx.decode(&req.prior_state)?;
+        let limit = timeouts(&req.prior_state)?.delete;
+        let deadline = Instant::now() + limit;
+        let request = DeleteConsumerGroupRequest {
+            instance_id: spec.instance_id.clone(),
+            consumer_id: spec.consumer_id.clone(),
+        };
+        let result = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
+        let written_at = Instant::now();
+        kafka.groups_written(&spec.instance_id);
+        match result {
+            Ok(_) => {}
+            Err(e) if support::stopped(&e) => return Err(cancelled()),
+            Err(e) if e.is_not_found() => {
+                tracing::debug!(group = %spec.consumer_id, code = %e.code, "consumer group already gone");
+            }
+            // An attempt may have deleted it (its answer was lost): look before failing.
+            Err(e)
+                if e.outcome_uncertain
+                    && kafka
+                        .wait_for_groups(ctx, &spec.instance_id, Instant::now(), deadline, |l| {
+                            match l {
+                                Ok(groups) => {
+                                    Check::Done(find(groups, &spec.consumer_id).is_none())
+                                }
+                                Err(e) => Check::Failed(e.clone()),
+                            }
+                        })
+                        .await
+                        .unwrap_or(false) =>
+            {
+                tracing::info!(group = %spec.consumer_id, code = %e.code, "DeleteConsumerGroup answer lost, but the group is gone");
+            }
+            Err(e) => {
+                return Err(diag::api_errors(
+                    format!("Cannot delete {}", spec.describe()),
+                    &e,
+                ))
+            }
+        }
+        let context = WaitContext {
+            what: &format!("{} to be gone", spec.describe()),
+            operation: "delete",
+            limit,
+            failure_summary: &format!("Cannot confirm the deletion of {}", spec.describe()),
+        };
+        let check = |list: Result<&[ConsumerInfo], &ApiError>| match list {
+            Err(e) if e.is_not_found() => Check::Done(()),
+            Err(e) => Check::Failed(e.clone()),
+            Ok(groups) if find(groups, &spec.consumer_id).is_some() => {
+                Check::Pending("the group still listed".to_string())
+            }
+            Ok(_) => Check::Done(()),
+        };
+        let waited = kafka
+            .wait_for_groups(ctx, &spec.instance_id, written_at, deadline, check)
+            .await;
+        support::deletion_confirmed(ctx, waited, &context)
+    }
+
+    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+        let id = support::parse_import_id(id, "consumer_id")?;
+        Ok(support::object_with(
+            &self.schema(),
+            &[
+                ("id", Value::from(id.to_string())),
+                ("instance_id", Value::from(id.instance_id.as_str())),
+                ("consumer_id", Value::from(id.name.as_str())),
+            ],
+        ))
+    }
+}
+
+impl ConsumerGroupResource {
+    /// Creates the group; `leftover`: an earlier, dead provider process may have sent this
+    /// very CreateConsumerGroup (see [`Journal`](super::journal::Journal)).
+    async fn create_group(
+        &self,
+        ctx: &Context,
+        kafka: &Kafka,
+        req: &CreateRequest,
+        spec: &GroupSpec,
+        leftover: bool,
+    ) -> Result<Value, ApplyError> {
         let limit = timeouts(&req.planned_state)?.create;
         let deadline = Instant::now() + limit;
         let request = CreateConsumerGroupRequest {
@@ -157,19 +294,35 @@ impl Resource for ConsumerGroupResource {
             remark: spec.remark.clone().filter(|r| !r.is_empty()),
         };
         tracing::debug!(group = %spec.consumer_id, instance = %spec.instance_id, "creating consumer group");
-        let sent = ctx
-            .run(
-                kafka
-                    .client()
-                    .create_consumer_group(&request, Some(deadline)),
-            )
-            .await?;
+        // Stoppable only while no request is on the wire (see alikafka_topic).
+        let sent = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
         let written_at = Instant::now();
         kafka.groups_written(&spec.instance_id);
         let region = kafka.region().to_string();
 
         let mut adopting = false;
-        if let Err(error) = sent {
+        if let Err(error) = &sent {
+            if support::stopped(error) {
+                if !error.outcome_uncertain {
+                    return Err(cancelled().into());
+                }
+                let mut state = support::known_or_null(&req.planned_state);
+                state.set_attr(
+                    "id",
+                    Value::from(format!("{}:{}", spec.instance_id, spec.consumer_id)),
+                );
+                state.set_attr("region_id", Value::from(region.as_str()));
+                return Err(ApplyError::from(cancelled()).with_state(state));
+            }
+        }
+        if let Err(mut error) = sent {
+            if leftover && error.is_already_exists() {
+                tracing::info!(group = %spec.consumer_id, "an earlier provider process sent this CreateConsumerGroup and died");
+                error.outcome_uncertain = true;
+            }
             if error.is_already_exists() && !error.outcome_uncertain {
                 return Err(Diagnostics::error(
                     format!(
@@ -229,6 +382,11 @@ impl Resource for ConsumerGroupResource {
                     Value::from(format!("{}:{}", spec.instance_id, spec.consumer_id)),
                 );
                 state.set_attr("region_id", Value::from(region.as_str()));
+                // Created, and Terraform is stopping: recorded as created, not tainted.
+                if matches!(error, WaitError::Cancelled) {
+                    ctx.report(support::created_unconfirmed(&spec.describe()));
+                    return Ok(state);
+                }
                 return Err(
                     ApplyError::from(support::wait_error(error, &context)).with_state(state)
                 );
@@ -251,125 +409,6 @@ impl Resource for ConsumerGroupResource {
             .into());
         }
         Ok(state_from(&req.planned_state, &group, &region))
-    }
-
-    async fn read(&self, ctx: &Context, req: &ReadRequest) -> Result<Option<Value>, Diagnostics> {
-        let kafka = self.shared.kafka()?;
-        let state = &req.current_state;
-        let (Some(instance_id), Some(consumer_id)) = (
-            state.attr("instance_id").as_str(),
-            state.attr("consumer_id").as_str(),
-        ) else {
-            return Err(Diagnostics::error(
-                "Invalid state",
-                "The group's state has no instance_id or consumer_id; import it again.",
-            ));
-        };
-        match ctx.run(kafka.groups(instance_id)).await? {
-            Ok(groups) => match find(&groups, consumer_id) {
-                Some(g) => Ok(Some(state_from(state, g, kafka.region()))),
-                None => {
-                    tracing::info!(
-                        consumer_id,
-                        instance_id,
-                        "consumer group no longer exists; removing it from the state"
-                    );
-                    Ok(None)
-                }
-            },
-            Err(e) if e.is_not_found() => {
-                tracing::info!(consumer_id, instance_id, code = %e.code, "instance no longer exists; removing the group from the state");
-                Ok(None)
-            }
-            Err(e) => Err(diag::api_errors(
-                format!("Cannot read consumer group {consumer_id} on instance {instance_id}"),
-                &e,
-            )),
-        }
-    }
-
-    /// Only `timeouts` can change in place: nothing to tell the service.
-    async fn update(&self, _ctx: &Context, req: &UpdateRequest) -> Result<Value, ApplyError> {
-        Ok(support::known_or_null(&req.planned_state))
-    }
-
-    async fn delete(&self, ctx: &Context, req: &DeleteRequest) -> Result<(), Diagnostics> {
-        let kafka = self.shared.kafka()?;
-        let spec: GroupSpec = ctx.decode(&req.prior_state)?;
-        let limit = timeouts(&req.prior_state)?.delete;
-        let deadline = Instant::now() + limit;
-        let request = DeleteConsumerGroupRequest {
-            instance_id: spec.instance_id.clone(),
-            consumer_id: spec.consumer_id.clone(),
-        };
-        let result = ctx
-            .run(
-                kafka
-                    .client()
-                    .delete_consumer_group(&request, Some(deadline)),
-            )
-            .await?;
-        let written_at = Instant::now();
-        kafka.groups_written(&spec.instance_id);
-        match result {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {
-                tracing::debug!(group = %spec.consumer_id, code = %e.code, "consumer group already gone");
-            }
-            // An attempt may have deleted it (its answer was lost): look before failing.
-            Err(e)
-                if e.outcome_uncertain
-                    && kafka
-                        .wait_for_groups(ctx, &spec.instance_id, Instant::now(), deadline, |l| {
-                            match l {
-                                Ok(groups) => {
-                                    Check::Done(find(groups, &spec.consumer_id).is_none())
-                                }
-                                Err(e) => Check::Failed(e.clone()),
-                            }
-                        })
-                        .await
-                        .unwrap_or(false) =>
-            {
-                tracing::info!(group = %spec.consumer_id, code = %e.code, "DeleteConsumerGroup answer lost, but the group is gone");
-            }
-            Err(e) => {
-                return Err(diag::api_errors(
-                    format!("Cannot delete {}", spec.describe()),
-                    &e,
-                ))
-            }
-        }
-        let context = WaitContext {
-            what: &format!("{} to be gone", spec.describe()),
-            operation: "delete",
-            limit,
-            failure_summary: &format!("Cannot confirm the deletion of {}", spec.describe()),
-        };
-        let check = |list: Result<&[ConsumerInfo], &ApiError>| match list {
-            Err(e) if e.is_not_found() => Check::Done(()),
-            Err(e) => Check::Failed(e.clone()),
-            Ok(groups) if find(groups, &spec.consumer_id).is_some() => {
-                Check::Pending("the group still listed".to_string())
-            }
-            Ok(_) => Check::Done(()),
-        };
-        let waited = kafka
-            .wait_for_groups(ctx, &spec.instance_id, written_at, deadline, check)
-            .await;
-        support::deletion_confirmed(ctx, waited, &context)
-    }
-
-    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        let id = support::parse_import_id(id, "consumer_id")?;
-        Ok(support::object_with(
-            &self.schema(),
-            &[
-                ("id", Value::from(id.to_string())),
-                ("instance_id", Value::from(id.instance_id.as_str())),
-                ("consumer_id", Value::from(id.name.as_str())),
-            ],
-        ))
     }
 }
 

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::diag;
-use super::kafka::{Check, Kafka};
+use super::journal::Kind;
+use super::kafka::{Check, Kafka, WaitError};
 use super::names::{MAX_PARTITIONS, MIN_PARTITIONS};
 use super::support::{self, WaitContext, DEFAULT_TIMEOUT};
 use super::Shared;
@@ -24,8 +25,8 @@ use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::validators::int_between;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, Plan, PlanRequest, ReadRequest, Resource,
-    Timeouts, UpdateRequest,
+    cancelled, ApplyError, Context, CreateRequest, DeleteRequest, Plan, PlanRequest, ReadRequest,
+    Resource, Timeouts, UpdateRequest,
 };
 use crate::tfplugin::schema::{Attribute, Description, Schema};
 
@@ -300,50 +301,11 @@ impl Resource for TopicResource {
     async fn create(&self, ctx: &Context, req: &CreateRequest) -> Result<Value, ApplyError> {
         let kafka = self.shared.kafka()?;
         let spec: TopicSpec = ctx.decode(&req.planned_state)?;
-        let limit = timeout_of(&req.planned_state, |t| t.create)?;
-        let deadline = Instant::now() + limit;
-        let request = CreateTopicRequest {
-            instance_id: spec.instance_id.clone(),
-            topic: spec.topic.clone(),
-            remark: spec.remark.clone(),
-            partition_num: spec
-                .partition_num
-                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
-            // Sent only when set: false is the service's default, and the guide's API
-            // version does not know these parameters.
-            local_topic: spec.local_topic.filter(|b| *b),
-            compact_topic: spec.compact_topic.filter(|b| *b),
-        };
-        tracing::debug!(topic = %spec.topic, instance = %spec.instance_id, "creating topic");
-        let sent = ctx
-            .run(kafka.client().create_topic(&request, Some(deadline)))
-            .await?;
-        let written_at = Instant::now();
-        kafka.topics_written(&spec.instance_id);
-        let region = kafka.region().to_string();
-        let unconfirmed = |diagnostics: Diagnostics| {
-            ApplyError::from(diagnostics).with_state(unconfirmed_state(
-                &req.planned_state,
-                &spec,
-                &region,
-            ))
-        };
-
-        if let Err(error) = sent {
-            return self
-                .after_failed_create(ctx, &kafka, &req.planned_state, &spec, error, deadline)
-                .await;
-        }
-        let context = WaitContext {
-            what: &format!("{} to be in service", spec.describe()),
-            operation: "create",
-            limit,
-            failure_summary: &format!("Cannot confirm the creation of {}", spec.describe()),
-        };
-        match wait_in_service(ctx, &kafka, &spec, written_at, deadline).await {
-            Ok(topic) => Ok(state_from(&req.planned_state, &topic, &region)),
-            Err(error) => Err(unconfirmed(support::wait_error(error, &context))),
-        }
+        let journal = kafka.journal();
+        let leftover = journal.begin(Kind::Topic, &spec.instance_id, &spec.topic);
+        let created = self.create_topic(ctx, &kafka, req, &spec, leftover).await;
+        journal.finish(Kind::Topic, &spec.instance_id, &spec.topic);
+        created
     }
 
     async fn read(&self, ctx: &Context, req: &ReadRequest) -> Result<Option<Value>, Diagnostics> {
@@ -398,10 +360,14 @@ impl Resource for TopicResource {
                 topic: planned.topic.clone(),
                 remark: planned.remark.clone(),
             };
-            let result = ctx
-                .run(kafka.client().modify_topic_remark(&request, Some(deadline)))
-                .await?;
+            let result = kafka
+                .client()
+                .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+                .await;
             kafka.topics_written(target);
+            if result.as_ref().is_err_and(support::stopped) {
+                return Err(cancelled().into());
+            }
             result.map_err(|e| {
                 diag::api_errors(
                     format!("Cannot change the remark of {}", planned.describe()),
@@ -502,13 +468,15 @@ impl Resource for TopicResource {
             instance_id: spec.instance_id.clone(),
             topic: spec.topic.clone(),
         };
-        let result = ctx
-            .run(kafka.client().delete_topic(&request, Some(deadline)))
-            .await?;
+        let result = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
         let written_at = Instant::now();
         kafka.topics_written(&spec.instance_id);
         match result {
             Ok(_) => {}
+            Err(e) if support::stopped(&e) => return Err(cancelled()),
             // Gone already (or its instance is): still wait until no longer listed.
             Err(e) if e.is_not_found() => {
                 tracing::debug!(topic = %spec.topic, code = %e.code, "topic already gone");
@@ -569,6 +537,83 @@ impl Resource for TopicResource {
 }
 
 impl TopicResource {
+    /// Creates the topic; `leftover`: an earlier, dead provider process may have sent this
+    /// very CreateTopic (see [`Journal`](super::journal::Journal)).
+    async fn create_topic(
+        &self,
+        ctx: &Context,
+        kafka: &Kafka,
+        req: &CreateRequest,
+        spec: &TopicSpec,
+        leftover: bool,
+    ) -> Result<Value, ApplyError> {
+        let limit = timeout_of(&req.planned_state, |t| t.create)?;
+        let deadline = Instant::now() + limit;
+        let request = CreateTopicRequest {
+            instance_id: spec.instance_id.clone(),
+            topic: spec.topic.clone(),
+            remark: spec.remark.clone(),
+            partition_num: spec
+                .partition_num
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            // Sent only when set: false is the service's default, and the guide's API
+            // version does not know these parameters.
+            local_topic: spec.local_topic.filter(|b| *b),
+            compact_topic: spec.compact_topic.filter(|b| *b),
+        };
+        tracing::debug!(topic = %spec.topic, instance = %spec.instance_id, "creating topic");
+        // Stoppable only while no request is on the wire: an abandoned CreateTopic could
+        // create a topic that the state never hears of.
+        let sent = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
+        let written_at = Instant::now();
+        kafka.topics_written(&spec.instance_id);
+        let region = kafka.region().to_string();
+        let unconfirmed = |diagnostics: Diagnostics| {
+            ApplyError::from(diagnostics).with_state(unconfirmed_state(
+                &req.planned_state,
+                spec,
+                &region,
+            ))
+        };
+
+        match sent {
+            Ok(_) => {}
+            // Stopped with an earlier attempt unanswered: keep track of what may exist.
+            Err(error) if support::stopped(&error) && error.outcome_uncertain => {
+                return Err(unconfirmed(cancelled()))
+            }
+            Err(error) if support::stopped(&error) => return Err(cancelled().into()),
+            Err(mut error) => {
+                if leftover && error.is_already_exists() {
+                    tracing::info!(topic = %spec.topic, "an earlier provider process sent this CreateTopic and died");
+                    error.outcome_uncertain = true;
+                }
+                return self
+                    .after_failed_create(ctx, kafka, &req.planned_state, spec, error, deadline)
+                    .await;
+            }
+        }
+        let context = WaitContext {
+            what: &format!("{} to be in service", spec.describe()),
+            operation: "create",
+            limit,
+            failure_summary: &format!("Cannot confirm the creation of {}", spec.describe()),
+        };
+        match wait_in_service(ctx, &kafka, spec, written_at, deadline).await {
+            Ok(topic) => Ok(state_from(&req.planned_state, &topic, &region)),
+            // Created, and Terraform is stopping: record it as created (the next refresh
+            // fills in the rest) rather than tainted, which would replace it.
+            Err(WaitError::Cancelled) => {
+                ctx.report(support::created_unconfirmed(&spec.describe()));
+                Ok(unconfirmed_state(&req.planned_state, spec, &region))
+            }
+            Err(error) => Err(unconfirmed(support::wait_error(error, &context))),
+        }
+    }
+
     /// CreateTopic failed. If an earlier attempt of it may have been carried out (its
     /// answer was lost), the topic may be ours: adopt it when it matches the plan.
     async fn after_failed_create(
@@ -680,16 +725,14 @@ async fn raise_partitions(
     };
     let mut resent = 0;
     loop {
-        let sent = ctx
-            .run(
-                kafka
-                    .client()
-                    .modify_partition_num(&request, Some(deadline)),
-            )
-            .await?;
+        let sent = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
         kafka.topics_written(&spec.instance_id);
         let error = match sent {
             Ok(_) => return Ok(()),
+            Err(e) if support::stopped(&e) => return Err(cancelled()),
             Err(e) if e.outcome_uncertain => e,
             Err(e) => return Err(failed(&e)),
         };

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::diag;
 use super::kafka::WaitError;
 use super::names::{check_remark, KafkaName, ObjectId};
+use crate::api::{codes, ApiError};
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{cancelled, Context};
@@ -107,6 +108,24 @@ pub fn wait_error(error: WaitError, context: &WaitContext<'_>) -> Diagnostics {
         WaitError::Cancelled => cancelled(),
         WaitError::Failed(e) => diag::api_errors(context.failure_summary, &e),
     }
+}
+
+/// Whether a call ended because Terraform asked the provider to stop
+/// ([`crate::api::Client::call_stoppable`]).
+pub fn stopped(error: &ApiError) -> bool {
+    error.code == codes::CANCELLED
+}
+
+/// The warning for an object the service created while Terraform was stopping us.
+pub fn created_unconfirmed(what: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "Created, not yet confirmed",
+        format!(
+            "The service created {what}, and Terraform asked the provider to stop before it \
+             was shown in service. It is recorded in the state; the next plan reads its \
+             remaining attributes."
+        ),
+    )
 }
 
 /// The end of a deletion whose Delete call the service accepted: only a wait that ran out
