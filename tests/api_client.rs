@@ -769,6 +769,7 @@ async fn logs_one_line_per_attempt_without_secrets() {
     let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
     let attempt_lines: Vec<&str> = logs
         .lines()
+        // One line per attempt; the retry's own line ("retrying alikafka request") aside.
         .filter(|l| l.contains("alikafka request") && !l.contains("retrying"))
         .collect();
     assert_eq!(attempt_lines.len(), 2, "{logs}");

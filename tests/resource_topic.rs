@@ -55,6 +55,12 @@ fn create_check_remote_plan_empty_update_in_place_replace_and_destroy() {
         ));
         let plan = ws.plan_json();
         assert_eq!(planned_actions(&plan, "alikafka_topic.t"), ["update"]);
+        // Computed values keep their state values: nothing is "(known after apply)".
+        assert_eq!(
+            plan["resource_changes"][0]["change"]["after_unknown"],
+            serde_json::json!({}),
+            "{plan}"
+        );
         ws.apply();
         let remote = emu.topic(INSTANCE_HZ, "orders").expect("topic still there");
         assert_eq!(remote["remark"], "Orders, v2");
@@ -364,6 +370,7 @@ resource "alikafka_consumer_group" "many" {{
 }}
 "#
         ));
+        let started = std::time::Instant::now();
         let run = ws.apply();
         assert!(!run.combined().contains("Throttling"), "{}", run.combined());
         assert_eq!(emu.topics(INSTANCE_HZ).len(), 30);
@@ -379,13 +386,257 @@ resource "alikafka_consumer_group" "many" {{
             .lines()
             .filter(|l| l.contains(RETRY_LOG_MESSAGE))
             .count() as u64;
+        let list_calls = |metrics: &Value, action: &str| {
+            metrics["actions"][action]["requests"].as_u64().unwrap_or(0)
+        };
+        eprintln!(
+            "terraform {}: 30 topics + 10 groups applied in {:.1} s; emulator throttled {throttled}, provider retried {retries}; GetTopicList calls {}, GetConsumerList calls {}",
+            tf.version,
+            started.elapsed().as_secs_f64(),
+            list_calls(&metrics, "GetTopicList"),
+            list_calls(&metrics, "GetConsumerList"),
+        );
         assert!(
             throttled <= retries,
             "emulator throttled {throttled} requests but the provider retried only {retries} times: {metrics}"
         );
+        // Refreshing 40 resources reads each list once: reads share one list per instance.
+        emu.control_delete("metrics");
         ws.assert_no_changes();
+        let refresh = emu.metrics();
+        assert_eq!(list_calls(&refresh, "GetTopicList"), 1, "{refresh}");
+        assert_eq!(list_calls(&refresh, "GetConsumerList"), 1, "{refresh}");
     });
 }
 
 /// The message the API client logs (at debug level) before each retry.
 const RETRY_LOG_MESSAGE: &str = "retrying alikafka request";
+
+#[test]
+fn a_create_whose_answer_was_lost_adopts_the_topic_it_made() {
+    for_each_terraform(|tf| {
+        // The first CreateTopic runs but its answer never arrives; the client's retry then
+        // meets "already exists". The topic shows only after a visibility delay.
+        let emu = Emulator::start_with(&["--visibility-delay-ms", "700"]);
+        emu.control_post(
+            "faults",
+            serde_json::json!({"action": "CreateTopic", "mode": "lose_response", "count": 1}),
+        );
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&topic_config(
+            INSTANCE_HZ,
+            "lost-answer",
+            "Lost",
+            "partition_num = 3",
+        ));
+        ws.apply();
+        let remote = emu
+            .topic(INSTANCE_HZ, "lost-answer")
+            .expect("topic created");
+        assert_eq!(remote["partition_num"], 3);
+        assert_eq!(emu.topics(INSTANCE_HZ).len(), 1);
+        let state = ws.resource_values("alikafka_topic.t");
+        assert_eq!(state["id"], format!("{INSTANCE_HZ}:lost-answer"));
+        assert_eq!(state["status"], 0);
+        ws.assert_no_changes();
+    });
+}
+
+#[test]
+fn a_topic_created_elsewhere_is_not_taken_over_and_the_error_shows_the_import_command() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start();
+        let client = api_client(&emu);
+        tokio::runtime::Runtime::new()
+            .expect("runtime")
+            .block_on(client.create_topic(
+                &alikafka::api::CreateTopicRequest {
+                    instance_id: INSTANCE_HZ.into(),
+                    topic: "taken".into(),
+                    remark: "made by hand".into(),
+                    ..Default::default()
+                },
+                None,
+            ))
+            .expect("create topic by hand");
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&topic_config(INSTANCE_HZ, "taken", "Mine", ""));
+        let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
+        assert!(
+            out.contains(&format!(
+                "Topic taken already exists on instance {INSTANCE_HZ}"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "terraform import alikafka_topic.<name> {INSTANCE_HZ}:taken"
+            )),
+            "{out}"
+        );
+        assert!(out.contains("BIZ_TOPIC_EXISTED"), "{out}");
+        assert!(ws.state_addresses().is_empty(), "nothing adopted");
+        assert_eq!(
+            emu.topic(INSTANCE_HZ, "taken").unwrap()["remark"],
+            "made by hand"
+        );
+    });
+}
+
+#[test]
+fn provider_values_known_only_after_apply_do_not_break_plan() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start();
+        let ws = Workspace::new(&tf, &emu);
+        // The second provider's region comes from a resource not created yet.
+        ws.write_config(&format!(
+            r#"
+resource "alikafka_topic" "first" {{
+  instance_id = "{INSTANCE_HZ}"
+  topic       = "first"
+  remark      = "made first"
+}}
+
+provider "alikafka" {{
+  alias  = "late"
+  region = alikafka_topic.first.region_id
+}}
+
+resource "alikafka_topic" "second" {{
+  provider    = alikafka.late
+  instance_id = "{INSTANCE_HZ}"
+  topic       = "second"
+  remark      = "made by the late provider"
+}}
+"#
+        ));
+        let plan = ws.plan_json();
+        assert_eq!(planned_actions(&plan, "alikafka_topic.first"), ["create"]);
+        assert_eq!(planned_actions(&plan, "alikafka_topic.second"), ["create"]);
+        ws.apply();
+        assert!(emu.topic(INSTANCE_HZ, "first").is_some());
+        assert!(emu.topic(INSTANCE_HZ, "second").is_some());
+        ws.assert_no_changes();
+    });
+}
+
+#[test]
+fn a_topic_whose_instance_is_gone_leaves_the_state_without_error() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start();
+        let ws = Workspace::new(&tf, &emu);
+        let gone = "alikafka_post-cn-gone";
+        ws.write_config(&topic_config(gone, "orders", "r", ""));
+        // A state written when the instance still existed.
+        ws.write_file(
+            "terraform.tfstate",
+            &serde_json::json!({
+                "version": 4,
+                "terraform_version": "1.0.3",
+                "serial": 1,
+                "lineage": "6f1c0f57-5c3e-4f0e-9d55-1c1f3a0b7e01",
+                "outputs": {},
+                "resources": [{
+                    "mode": "managed",
+                    "type": "alikafka_topic",
+                    "name": "t",
+                    "provider": format!("provider[\"{PROVIDER_SOURCE}\"]"),
+                    "instances": [{
+                        "schema_version": 0,
+                        "attributes": {
+                            "id": format!("{gone}:orders"), "instance_id": gone,
+                            "topic": "orders", "remark": "r", "partition_num": 12,
+                            "local_topic": false, "compact_topic": false,
+                            "region_id": REGION_HZ, "status": 0, "status_name": "x",
+                            "create_time": 1, "timeouts": null
+                        },
+                        "sensitive_attributes": []
+                    }]
+                }]
+            })
+            .to_string(),
+        );
+        let plan = ws.plan_json();
+        assert_eq!(planned_actions(&plan, "alikafka_topic.t"), ["create"]);
+    });
+}
+
+#[test]
+fn a_create_that_outlasts_its_timeout_fails_and_keeps_the_topic_tainted() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start_with(&["--visibility-delay-ms", "60000"]);
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&topic_config(
+            INSTANCE_HZ,
+            "slow",
+            "r",
+            "timeouts = { create = \"2s\" }",
+        ));
+        let started = std::time::Instant::now();
+        let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the timeout was not respected"
+        );
+        assert!(
+            out.contains(&format!(
+                "Timed out waiting for topic slow on instance {INSTANCE_HZ} to be in service"
+            )),
+            "{out}"
+        );
+        assert!(out.contains("timeouts.create"), "{out}");
+        // The topic exists: Terraform keeps track of it (tainted) and plans to replace it.
+        assert_eq!(ws.state_addresses(), ["alikafka_topic.t"]);
+        let plan = ws.plan_json();
+        assert_eq!(
+            planned_actions(&plan, "alikafka_topic.t"),
+            ["delete", "create"]
+        );
+    });
+}
+
+#[test]
+fn ctrl_c_during_the_wait_stops_the_apply_promptly() {
+    use std::os::unix::process::CommandExt;
+    for_each_terraform(|tf| {
+        let emu = Emulator::start_with(&["--visibility-delay-ms", "60000"]);
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&topic_config(INSTANCE_HZ, "interrupted", "r", ""));
+        let child = ws
+            .command(&["apply", "-auto-approve", "-no-color", "-input=false"])
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start terraform apply");
+        // Once CreateTopic has run, the provider is waiting for the topic to show.
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while emu.topic(INSTANCE_HZ, "interrupted").is_none() {
+            assert!(std::time::Instant::now() < until, "CreateTopic never came");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // Ctrl-C in a terminal: SIGINT to the whole process group.
+        let interrupted_at = std::time::Instant::now();
+        let status = std::process::Command::new("kill")
+            .args(["-INT", "--", &format!("-{}", child.id())])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let out = child.wait_with_output().expect("terraform output");
+        let elapsed = interrupted_at.elapsed();
+        let text = flatten(&format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+        assert!(
+            elapsed < std::time::Duration::from_secs(20),
+            "apply took {elapsed:?} to stop after Ctrl-C: {text}"
+        );
+        assert_ne!(out.status.code(), Some(0), "{text}");
+        assert!(text.contains("Operation cancelled"), "{text}");
+        // The created topic is tracked (tainted), not forgotten.
+        assert_eq!(ws.state_addresses(), ["alikafka_topic.t"], "{text}");
+    });
+}

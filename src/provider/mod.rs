@@ -152,3 +152,89 @@ impl ProviderDef for AlikafkaProvider {
         ))]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::cty::Value;
+    use crate::tfplugin::diagnostics::Severity;
+
+    fn configure_with(attrs: &[(&str, Value)]) -> (AlikafkaProvider, Diagnostics) {
+        let provider = AlikafkaProvider::new();
+        let mut config = crate::provider::support::object_with(&provider.schema(), &[]);
+        for (name, value) in attrs {
+            config.set_attr(*name, value.clone());
+        }
+        let req = ConfigureRequest {
+            config,
+            terraform_version: "1.15.5".into(),
+        };
+        let diagnostics =
+            futures::executor::block_on(provider.configure(&Context::detached(), &req));
+        (provider, diagnostics)
+    }
+
+    fn keys() -> Vec<(&'static str, Value)> {
+        vec![
+            ("access_key", Value::from("ak")),
+            ("secret_key", Value::from("sk")),
+            ("region", Value::from("cn-hangzhou")),
+        ]
+    }
+
+    #[test]
+    fn a_configured_provider_shares_one_client() {
+        let mut attrs = keys();
+        attrs.push(("endpoint", Value::from("http://127.0.0.1:9120")));
+        let (provider, diagnostics) = configure_with(&attrs);
+        assert!(diagnostics.is_empty(), "{diagnostics}");
+        let a = provider.shared.kafka().expect("configured");
+        let b = provider.shared.clone().kafka().expect("configured");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(a.region(), "cn-hangzhou");
+        assert_eq!(a.client().endpoint(), "http://127.0.0.1:9120");
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_needs_insecure_http_and_warns() {
+        let mut attrs = keys();
+        attrs.push(("endpoint", Value::from("http://10.1.2.3:9120")));
+        let (_, refused) = configure_with(&attrs);
+        assert!(refused.has_errors());
+        assert!(
+            refused.to_string().contains("insecure_http = true"),
+            "{refused}"
+        );
+        attrs.push(("insecure_http", Value::from(true)));
+        let (provider, warned) = configure_with(&attrs);
+        assert!(!warned.has_errors(), "{warned}");
+        let warning = warned.iter().next().expect("a warning");
+        assert_eq!(warning.severity, Severity::Warning);
+        assert!(warning.detail.contains("http://10.1.2.3:9120"), "{warning}");
+        assert!(provider.shared.kafka().is_ok());
+    }
+
+    #[test]
+    fn unknown_values_defer_until_a_call_needs_the_service() {
+        let mut attrs = keys();
+        attrs.push(("region", Value::Unknown));
+        let (provider, diagnostics) = configure_with(&attrs);
+        assert!(diagnostics.is_empty(), "plan must not fail: {diagnostics}");
+        let err = provider.shared.kafka().err().expect("deferred");
+        let d = err.iter().next().expect("one error");
+        assert_eq!(d.summary, "Provider configuration not known yet");
+        assert!(d.detail.contains("region"), "{}", d.detail);
+    }
+
+    #[test]
+    fn an_invalid_region_names_the_attribute_to_fix() {
+        let mut attrs = keys();
+        attrs.push(("region", Value::from("CN Hangzhou")));
+        let (_, diagnostics) = configure_with(&attrs);
+        assert!(diagnostics.has_errors());
+        assert!(
+            diagnostics.to_string().contains("Set region"),
+            "{diagnostics}"
+        );
+    }
+}

@@ -169,9 +169,23 @@ impl Resource for ConsumerGroupResource {
                 "The group's state has no instance_id or consumer_id; import it again.",
             ));
         };
+        let unconfirmed = support::is_unconfirmed(&req.private);
         match ctx.run(kafka.groups(instance_id)).await? {
             Ok(groups) => match find(&groups, consumer_id) {
-                Some(g) => Ok(Some(state_from(state, g, kafka.region()))),
+                Some(g) => {
+                    if unconfirmed {
+                        ctx.set_private(Vec::new());
+                    }
+                    Ok(Some(state_from(state, g, kafka.region())))
+                }
+                None if unconfirmed => {
+                    tracing::info!(
+                        consumer_id,
+                        instance_id,
+                        "consumer group created but not listed yet; keeping it in the state"
+                    );
+                    Ok(Some(state.clone()))
+                }
                 None => {
                     tracing::info!(
                         consumer_id,
@@ -315,6 +329,7 @@ impl ConsumerGroupResource {
                     Value::from(format!("{}:{}", spec.instance_id, spec.consumer_id)),
                 );
                 state.set_attr("region_id", Value::from(region.as_str()));
+                support::mark_unconfirmed(ctx);
                 return Err(ApplyError::from(cancelled()).with_state(state));
             }
         }
@@ -382,6 +397,7 @@ impl ConsumerGroupResource {
                     Value::from(format!("{}:{}", spec.instance_id, spec.consumer_id)),
                 );
                 state.set_attr("region_id", Value::from(region.as_str()));
+                support::mark_unconfirmed(ctx);
                 // Created, and Terraform is stopping: recorded as created, not tainted.
                 if matches!(error, WaitError::Cancelled) {
                     ctx.report(support::created_unconfirmed(&spec.describe()));

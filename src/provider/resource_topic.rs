@@ -320,9 +320,23 @@ impl Resource for TopicResource {
                 "The topic's state has no instance_id or topic; import it again.",
             ));
         };
+        let unconfirmed = support::is_unconfirmed(&req.private);
         match ctx.run(kafka.topics(instance_id)).await? {
             Ok(topics) => match find(&topics, topic) {
-                Some(t) => Ok(Some(state_from(state, t, kafka.region()))),
+                Some(t) => {
+                    if unconfirmed {
+                        ctx.set_private(Vec::new());
+                    }
+                    Ok(Some(state_from(state, t, kafka.region())))
+                }
+                None if unconfirmed => {
+                    tracing::info!(
+                        topic,
+                        instance_id,
+                        "topic created but not listed yet; keeping it in the state"
+                    );
+                    Ok(Some(state.clone()))
+                }
                 None => {
                     tracing::info!(
                         topic,
@@ -572,6 +586,7 @@ impl TopicResource {
         kafka.topics_written(&spec.instance_id);
         let region = kafka.region().to_string();
         let unconfirmed = |diagnostics: Diagnostics| {
+            support::mark_unconfirmed(ctx);
             ApplyError::from(diagnostics).with_state(unconfirmed_state(
                 &req.planned_state,
                 spec,
@@ -607,6 +622,7 @@ impl TopicResource {
             // Created, and Terraform is stopping: record it as created (the next refresh
             // fills in the rest) rather than tainted, which would replace it.
             Err(WaitError::Cancelled) => {
+                support::mark_unconfirmed(ctx);
                 ctx.report(support::created_unconfirmed(&spec.describe()));
                 Ok(unconfirmed_state(&req.planned_state, spec, &region))
             }

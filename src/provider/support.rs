@@ -89,6 +89,19 @@ pub fn known_or_null(value: &Value) -> Value {
     }
 }
 
+/// Private state of an object whose create call succeeded but whose wait did not: it may
+/// not be listed yet, so a read that misses it keeps it (tainted) instead of forgetting it.
+const UNCONFIRMED_CREATE: &[u8] = br#"{"unconfirmed_create":true}"#;
+
+/// Marks the resource being created as not confirmed by the service yet.
+pub fn mark_unconfirmed(ctx: &Context) {
+    ctx.set_private(UNCONFIRMED_CREATE.to_vec());
+}
+
+pub fn is_unconfirmed(private: &[u8]) -> bool {
+    private == UNCONFIRMED_CREATE
+}
+
 /// What to say when a wait after a successful call did not end well.
 pub struct WaitContext<'a> {
     /// E.g. `topic orders on instance X to be in service`.
