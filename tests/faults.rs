@@ -675,11 +675,14 @@ fn representative_faults_on_terraform_1_0_3() {
 // ---------------------------------------------------------------------------------------
 // Interruptions: SIGINT to Terraform, SIGKILL to the provider, the emulator restarted.
 
-/// Starts `terraform apply` in the background, stdout and stderr to files.
+/// Starts `terraform apply` in the background, in a process group of its own (as in a
+/// terminal, where Ctrl-C reaches Terraform and its providers), output to files.
 fn spawn_apply(ws: &Workspace, args: &[&str]) -> Child {
+    use std::os::unix::process::CommandExt;
     let out = std::fs::File::create(ws.path().join("run.out")).expect("run.out");
     let err = std::fs::File::create(ws.path().join("run.err")).expect("run.err");
     ws.command(args)
+        .process_group(0)
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err))
         .spawn()
@@ -719,9 +722,11 @@ fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
     }
 }
 
-fn signal(pid: u32, signal: i32) {
+/// Sends `signal` to a process, or with a negative `pid` to a process group.
+fn signal(pid: i64, signal: i32) {
     let status = std::process::Command::new("kill")
         .arg(format!("-{signal}"))
+        .arg("--")
         .arg(pid.to_string())
         .status()
         .expect("run kill");
@@ -804,8 +809,9 @@ fn sigint_mid_apply(tf: &Terraform) {
         wait_until(Duration::from_secs(60), "5 topics created", || {
             fleet.emu.topics(INSTANCE_HZ).len() >= 5
         });
+        // Ctrl-C: SIGINT to the whole process group.
         let interrupted = Instant::now();
-        signal(child.id(), 2);
+        signal(-i64::from(child.id()), 2);
         let code = wait_exit(&mut child, Duration::from_secs(30));
         let took = interrupted.elapsed();
         let output = run_output(&fleet.ws);
@@ -874,7 +880,7 @@ fn sigkill_provider_mid_apply(tf: &Terraform) {
             fleet.emu.topics(INSTANCE_HZ).len() >= 5
         });
         let provider = provider_pid(child.id()).expect("the provider process");
-        signal(provider, 9);
+        signal(i64::from(provider), 9);
         let code = wait_exit(&mut child, Duration::from_secs(60));
         let output = flatten(&run_output(&fleet.ws));
         assert!(code.is_some_and(|c| c != 0), "exit {code:?}:\n{output}");
@@ -966,7 +972,7 @@ fn emulator_restart_mid_apply(tf: &Terraform, outage: Option<Duration>) {
         control.topic_count() >= 5
     });
     let before_kill = control.topic_names();
-    signal(emulator.id(), 9);
+    signal(i64::from(emulator.id()), 9);
     let _ = emulator.wait();
     let code = match outage {
         Some(outage) => {

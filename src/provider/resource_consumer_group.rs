@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::diag;
 use super::journal::Kind;
-use super::kafka::{Check, Kafka, WaitError};
+use super::kafka::{Check, Kafka};
 use super::support::{self, WaitContext, DEFAULT_TIMEOUT};
 use super::Shared;
 use crate::api::{ApiError, ConsumerInfo, CreateConsumerGroupRequest, DeleteConsumerGroupRequest};
@@ -398,11 +398,6 @@ impl ConsumerGroupResource {
                 );
                 state.set_attr("region_id", Value::from(region.as_str()));
                 support::mark_unconfirmed(ctx);
-                // Created, and Terraform is stopping: recorded as created, not tainted.
-                if matches!(error, WaitError::Cancelled) {
-                    ctx.report(support::created_unconfirmed(&spec.describe()));
-                    return Ok(state);
-                }
                 return Err(
                     ApplyError::from(support::wait_error(error, &context)).with_state(state)
                 );

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::diag;
 use super::journal::Kind;
-use super::kafka::{Check, Kafka, WaitError};
+use super::kafka::{Check, Kafka};
 use super::names::{MAX_PARTITIONS, MIN_PARTITIONS};
 use super::support::{self, WaitContext, DEFAULT_TIMEOUT};
 use super::Shared;
@@ -619,13 +619,6 @@ impl TopicResource {
         };
         match wait_in_service(ctx, &kafka, spec, written_at, deadline).await {
             Ok(topic) => Ok(state_from(&req.planned_state, &topic, &region)),
-            // Created, and Terraform is stopping: record it as created (the next refresh
-            // fills in the rest) rather than tainted, which would replace it.
-            Err(WaitError::Cancelled) => {
-                support::mark_unconfirmed(ctx);
-                ctx.report(support::created_unconfirmed(&spec.describe()));
-                Ok(unconfirmed_state(&req.planned_state, spec, &region))
-            }
             Err(error) => Err(unconfirmed(support::wait_error(error, &context))),
         }
     }

@@ -129,18 +129,6 @@ pub fn stopped(error: &ApiError) -> bool {
     error.code == codes::CANCELLED
 }
 
-/// The warning for an object the service created while Terraform was stopping us.
-pub fn created_unconfirmed(what: &str) -> Diagnostic {
-    Diagnostic::warning(
-        "Created, not yet confirmed",
-        format!(
-            "The service created {what}, and Terraform asked the provider to stop before it \
-             was shown in service. It is recorded in the state; the next plan reads its \
-             remaining attributes."
-        ),
-    )
-}
-
 /// The end of a deletion whose Delete call the service accepted: only a wait that ran out
 /// is an error. When polling failed or Terraform stopped us, the object is deleted all the
 /// same, so it leaves the state (with a warning) instead of staying there as if it existed.
