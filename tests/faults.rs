@@ -553,41 +553,58 @@ fn real_flow_control_storms_are_survived() {
 fn lasting_failures_are_reported_with_action_code_and_request_id() {
     let tf = terraform("1.15.5");
     let fleet = Fleet::new(&tf, FAST_EMULATOR);
-    let cases: [(&str, &[&str], u32, Value, &str, &str); 4] = [
-        (
-            "create",
-            APPLY,
-            0,
-            json!({"action": "CreateTopic", "mode": "error", "code": "ServiceUnavailable", "http_status": 503}),
-            "CreateTopic",
-            "ServiceUnavailable",
-        ),
-        (
-            "refresh",
-            REFRESH,
-            0,
-            json!({"action": "GetTopicList", "mode": "html"}),
-            "GetTopicList",
-            "MalformedResponse",
-        ),
-        (
-            "update",
-            APPLY,
-            1,
-            json!({"action": "ModifyTopicRemark", "mode": "error", "code": "Throttling.User", "http_status": 400, "message": "Request was denied due to user flow control."}),
-            "ModifyTopicRemark",
-            "Throttling.User",
-        ),
-        (
-            "destroy",
-            DESTROY,
-            1,
-            json!({"action": "DeleteConsumerGroup", "mode": "drop"}),
-            "DeleteConsumerGroup",
-            "NetworkError",
-        ),
+    /// A phase, its lasting fault, and the action and code the error must name.
+    struct Lasting {
+        phase: &'static str,
+        args: &'static [&'static str],
+        generation: u32,
+        fault: Value,
+        action: &'static str,
+        code: &'static str,
+    }
+    let cases = [
+        Lasting {
+            phase: "create",
+            args: APPLY,
+            generation: 0,
+            fault: json!({"action": "CreateTopic", "mode": "error", "code": "ServiceUnavailable", "http_status": 503}),
+            action: "CreateTopic",
+            code: "ServiceUnavailable",
+        },
+        Lasting {
+            phase: "refresh",
+            args: REFRESH,
+            generation: 0,
+            fault: json!({"action": "GetTopicList", "mode": "html"}),
+            action: "GetTopicList",
+            code: "MalformedResponse",
+        },
+        Lasting {
+            phase: "update",
+            args: APPLY,
+            generation: 1,
+            fault: json!({"action": "ModifyTopicRemark", "mode": "error", "code": "Throttling.User", "http_status": 400, "message": "Request was denied due to user flow control."}),
+            action: "ModifyTopicRemark",
+            code: "Throttling.User",
+        },
+        Lasting {
+            phase: "destroy",
+            args: DESTROY,
+            generation: 1,
+            fault: json!({"action": "DeleteConsumerGroup", "mode": "drop"}),
+            action: "DeleteConsumerGroup",
+            code: "NetworkError",
+        },
     ];
-    for (phase, args, generation, fault, action, code) in cases {
+    for Lasting {
+        phase,
+        args,
+        generation,
+        fault,
+        action,
+        code,
+    } in cases
+    {
         let context = format!("lasting/{phase}");
         fleet.configure(TOPICS, GROUPS, generation);
         let outcome = fleet.phase(args, &[fault], &context);

@@ -360,7 +360,7 @@ impl ConsumerGroupResource {
                 );
             }
             tracing::info!(group = %spec.consumer_id, code = %error.code, "CreateConsumerGroup outcome uncertain; checking the group list");
-            match look_for_group(ctx, &kafka, &spec, error.is_already_exists(), deadline).await {
+            match look_for_group(ctx, kafka, spec, error.is_already_exists(), deadline).await {
                 Some(_) => adopting = true,
                 None => {
                     return Err(diag::api_errors(

@@ -617,7 +617,7 @@ impl TopicResource {
             limit,
             failure_summary: &format!("Cannot confirm the creation of {}", spec.describe()),
         };
-        match wait_in_service(ctx, &kafka, spec, written_at, deadline).await {
+        match wait_in_service(ctx, kafka, spec, written_at, deadline).await {
             Ok(topic) => Ok(state_from(&req.planned_state, &topic, &region)),
             Err(error) => Err(unconfirmed(support::wait_error(error, &context))),
         }
