@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::actions::Action;
 use super::backoff::Backoff;
@@ -25,6 +26,8 @@ const SERVER_TEXT_CHARS: usize = 2048;
 const MIN_REDACTED_LEN: usize = 4;
 const HTTP_METHOD: &str = "POST";
 const RETRY_AFTER_HEADER: &str = "x-acs-retry-after";
+/// The gateway's RequestId, also sent when the body is not the service's (an error page).
+const REQUEST_ID_HEADER: &str = "x-acs-request-id";
 
 /// Counters shared by all clones of one client.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -159,6 +162,29 @@ impl Client {
         action: &A,
         deadline: Option<Instant>,
     ) -> Result<A::Response, ApiError> {
+        self.call_until(action, deadline, None).await
+    }
+
+    /// [`Client::call`] that `stop` ends early, but only where that is safe: while waiting
+    /// for a rate-limit slot or before a retry, never while a request is on the wire (an
+    /// abandoned write may be carried out unseen). A stopped call fails with code
+    /// [`codes::CANCELLED`], `outcome_uncertain` set when an earlier attempt may have been
+    /// carried out. For writes whose outcome the caller must know.
+    pub async fn call_stoppable<A: Action>(
+        &self,
+        action: &A,
+        deadline: Option<Instant>,
+        stop: &CancellationToken,
+    ) -> Result<A::Response, ApiError> {
+        self.call_until(action, deadline, Some(stop)).await
+    }
+
+    async fn call_until<A: Action>(
+        &self,
+        action: &A,
+        deadline: Option<Instant>,
+        stop: Option<&CancellationToken>,
+    ) -> Result<A::Response, ApiError> {
         let name = A::NAME;
         let version = action.version();
         let params = action.params();
@@ -180,9 +206,16 @@ impl Client {
                 return Err(give_up(last_error, "before the request was sent"));
             }
             if let Some(interval) = interval {
-                if limiter.acquire(interval, deadline).await.is_err() {
-                    return Err(give_up(last_error, "before a rate-limit slot was free"));
+                match unless_stopped(stop, limiter.acquire(interval, deadline)).await {
+                    Some(Ok(())) => {}
+                    Some(Err(())) => {
+                        return Err(give_up(last_error, "before a rate-limit slot was free"))
+                    }
+                    None => return Err(stopped_error(name, attempt, uncertain)),
                 }
+            }
+            if stop.is_some_and(CancellationToken::is_cancelled) {
+                return Err(stopped_error(name, attempt, uncertain));
             }
             if attempt > 1 {
                 inner.counters.retries.fetch_add(1, Ordering::Relaxed);
@@ -218,6 +251,7 @@ impl Client {
             if !error.is_retryable()
                 || error.code == codes::DEADLINE_EXCEEDED
                 || attempt > inner.config.max_retries
+                || (uncertain && !A::REPEATABLE)
             {
                 return Err(error);
             }
@@ -239,7 +273,12 @@ impl Client {
                 "retrying alikafka request"
             );
             last_error = Some(error);
-            tokio::time::sleep(delay).await;
+            if unless_stopped(stop, tokio::time::sleep(delay))
+                .await
+                .is_none()
+            {
+                return Err(stopped_error(name, attempt + 1, uncertain));
+            }
         }
     }
 
@@ -275,10 +314,17 @@ impl Client {
         };
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
+        let header_request_id = response
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| sanitized_prefix(v.trim().as_bytes(), BODY_PREFIX_CHARS))
+            .filter(|v| !v.is_empty());
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(e) => {
-                let error = transport_error(name, Some(status), e, &inner.config, &redactor);
+                let mut error = transport_error(name, Some(status), e, &inner.config, &redactor);
+                error.request_id = header_request_id;
                 log_attempt(name, attempt, Some(status), None, started, &error.code);
                 return Err(Failure {
                     error,
@@ -287,7 +333,14 @@ impl Client {
                 });
             }
         };
-        let outcome = interpret::<A::Response>(name, status, &body, &redactor);
+        let mut outcome = interpret::<A::Response>(name, status, &body, &redactor);
+        if let Err(error) = &mut outcome {
+            // A body that is not the service's (a gateway page, a cut answer) still has
+            // the header: it lets support find the request.
+            if error.request_id.is_none() {
+                error.request_id = header_request_id;
+            }
+        }
         let (request_id, code) = match &outcome {
             Ok((_, request_id)) => (request_id.clone(), "200"),
             Err(e) => (e.request_id.clone(), e.code.as_str()),
@@ -369,6 +422,33 @@ fn answer_leaves_outcome_open(status: u16, error: &ApiError) -> bool {
     status >= 500
         || error.code == codes::MALFORMED_RESPONSE
         || error.code == codes::UNEXPECTED_RESPONSE
+}
+
+/// `future`'s output, or `None` when `stop` fires first.
+async fn unless_stopped<F: std::future::Future>(
+    stop: Option<&CancellationToken>,
+    future: F,
+) -> Option<F::Output> {
+    match stop {
+        Some(stop) => tokio::select! {
+            biased;
+            () = stop.cancelled() => None,
+            out = future => Some(out),
+        },
+        None => Some(future.await),
+    }
+}
+
+fn stopped_error(action: &'static str, attempt: u32, uncertain: bool) -> ApiError {
+    let mut error = ApiError::new(
+        action,
+        None,
+        codes::CANCELLED,
+        format!("the caller stopped the call before attempt {attempt} was sent"),
+    );
+    error.attempts = attempt.saturating_sub(1);
+    error.outcome_uncertain = uncertain;
+    error
 }
 
 fn deadline_error(action: &'static str, attempt: u32, when: &str) -> ApiError {

@@ -33,6 +33,8 @@ pub mod codes {
     pub const REQUEST_TIMEOUT: &str = "RequestTimeout";
     /// The caller's overall deadline passed.
     pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
+    /// The caller stopped the call between attempts (see `Client::call_stoppable`).
+    pub const CANCELLED: &str = "Cancelled";
     /// A body that is not JSON (a gateway's page, a body cut short): transient unless
     /// the status is 4xx.
     pub const MALFORMED_RESPONSE: &str = "MalformedResponse";

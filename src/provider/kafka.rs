@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::journal::Journal;
 use super::shared_list::SharedList;
 use crate::api::{
     ApiError, Client, ConsumerInfo, GetConsumerListRequest, GetInstanceListRequest,
@@ -28,6 +29,7 @@ pub struct Kafka {
     groups: SharedList<Vec<ConsumerInfo>, ApiError>,
     instances: SharedList<Vec<InstanceInfo>, ApiError>,
     poll_interval: Duration,
+    journal: Journal,
 }
 
 /// What a wait's check decided about one list.
@@ -62,7 +64,18 @@ impl Kafka {
             groups: SharedList::default(),
             instances: SharedList::default(),
             poll_interval: DEFAULT_POLL_INTERVAL,
+            journal: Journal::disabled(),
         }
+    }
+
+    /// Keeps a journal of creations in flight (see [`Journal`]).
+    pub fn with_journal(mut self, journal: Journal) -> Kafka {
+        self.journal = journal;
+        self
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
     }
 
     /// Shorter polls for tests against an instant emulator.

@@ -18,6 +18,7 @@ pub mod data_source_instances;
 pub mod data_source_topic_status;
 pub mod data_source_topics;
 pub mod diag;
+pub mod journal;
 pub mod kafka;
 pub mod names;
 pub mod resource_consumer_group;
@@ -135,8 +136,9 @@ impl ProviderDef for AlikafkaProvider {
                 ),
             ));
         }
-        self.shared
-            .set(Connection::Ready(Arc::new(Kafka::new(client))));
+        self.shared.set(Connection::Ready(Arc::new(
+            Kafka::new(client).with_journal(journal::Journal::for_working_directory()),
+        )));
         diagnostics
     }
 

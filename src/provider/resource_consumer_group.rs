@@ -9,6 +9,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::diag;
+use super::journal::Kind;
 use super::kafka::{Check, Kafka};
 use super::support::{self, WaitContext, DEFAULT_TIMEOUT};
 use super::Shared;
@@ -16,7 +17,7 @@ use crate::api::{ApiError, ConsumerInfo, CreateConsumerGroupRequest, DeleteConsu
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, ReadRequest, Resource, Timeouts,
+    cancelled, ApplyError, Context, CreateRequest, DeleteRequest, ReadRequest, Resource, Timeouts,
     UpdateRequest,
 };
 use crate::tfplugin::schema::{Attribute, Description, Schema};
@@ -149,109 +150,11 @@ impl Resource for ConsumerGroupResource {
     async fn create(&self, ctx: &Context, req: &CreateRequest) -> Result<Value, ApplyError> {
         let kafka = self.shared.kafka()?;
         let spec: GroupSpec = ctx.decode(&req.planned_state)?;
-        let limit = timeouts(&req.planned_state)?.create;
-        let deadline = Instant::now() + limit;
-        let request = CreateConsumerGroupRequest {
-            instance_id: spec.instance_id.clone(),
-            consumer_id: spec.consumer_id.clone(),
-            remark: spec.remark.clone().filter(|r| !r.is_empty()),
-        };
-        tracing::debug!(group = %spec.consumer_id, instance = %spec.instance_id, "creating consumer group");
-        let sent = ctx
-            .run(
-                kafka
-                    .client()
-                    .create_consumer_group(&request, Some(deadline)),
-            )
-            .await?;
-        let written_at = Instant::now();
-        kafka.groups_written(&spec.instance_id);
-        let region = kafka.region().to_string();
-
-        let mut adopting = false;
-        if let Err(error) = sent {
-            if error.is_already_exists() && !error.outcome_uncertain {
-                return Err(Diagnostics::error(
-                    format!(
-                        "Consumer group {} already exists on instance {}",
-                        spec.consumer_id, spec.instance_id
-                    ),
-                    format!(
-                        "CreateConsumerGroup answered {} (RequestId: {}): a group of this name \
-                         exists, and it was not created by this apply. {}",
-                        error.code,
-                        error.request_id.as_deref().unwrap_or("-"),
-                        spec.import_hint()
-                    ),
-                )
-                .into());
-            }
-            if !error.outcome_uncertain {
-                return Err(
-                    diag::api_errors(format!("Cannot create {}", spec.describe()), &error).into(),
-                );
-            }
-            tracing::info!(group = %spec.consumer_id, code = %error.code, "CreateConsumerGroup outcome uncertain; checking the group list");
-            match look_for_group(ctx, &kafka, &spec, error.is_already_exists(), deadline).await {
-                Some(_) => adopting = true,
-                None => {
-                    return Err(diag::api_errors(
-                        format!("Cannot create {}", spec.describe()),
-                        &error,
-                    )
-                    .into())
-                }
-            }
-        }
-
-        let context = WaitContext {
-            what: &format!("{} to be listed", spec.describe()),
-            operation: "create",
-            limit,
-            failure_summary: &format!("Cannot confirm the creation of {}", spec.describe()),
-        };
-        let check = |list: Result<&[ConsumerInfo], &ApiError>| match list {
-            Err(e) => Check::Failed(e.clone()),
-            Ok(groups) => match find(groups, &spec.consumer_id) {
-                Some(g) => Check::Done(g.clone()),
-                None => Check::Pending("the group not listed yet".to_string()),
-            },
-        };
-        let group = match kafka
-            .wait_for_groups(ctx, &spec.instance_id, written_at, deadline, check)
-            .await
-        {
-            Ok(group) => group,
-            Err(error) => {
-                let mut state = support::known_or_null(&req.planned_state);
-                state.set_attr(
-                    "id",
-                    Value::from(format!("{}:{}", spec.instance_id, spec.consumer_id)),
-                );
-                state.set_attr("region_id", Value::from(region.as_str()));
-                support::mark_unconfirmed(ctx);
-                return Err(
-                    ApplyError::from(support::wait_error(error, &context)).with_state(state)
-                );
-            }
-        };
-        if adopting && group.remark.as_deref().unwrap_or("") != spec.remark() {
-            return Err(Diagnostics::error(
-                format!(
-                    "Consumer group {} already exists on instance {}",
-                    spec.consumer_id, spec.instance_id
-                ),
-                format!(
-                    "An attempt of CreateConsumerGroup got no answer, and the group now listed has \
-                     the remark {:?}, not {:?}, so it may not be the one this apply created. {}",
-                    group.remark.as_deref().unwrap_or(""),
-                    spec.remark(),
-                    spec.import_hint()
-                ),
-            )
-            .into());
-        }
-        Ok(state_from(&req.planned_state, &group, &region))
+        let journal = kafka.journal();
+        let leftover = journal.begin(Kind::ConsumerGroup, &spec.instance_id, &spec.consumer_id);
+        let created = self.create_group(ctx, &kafka, req, &spec, leftover).await;
+        journal.finish(Kind::ConsumerGroup, &spec.instance_id, &spec.consumer_id);
+        created
     }
 
     async fn read(&self, ctx: &Context, req: &ReadRequest) -> Result<Option<Value>, Diagnostics> {
@@ -317,19 +220,34 @@ impl Resource for ConsumerGroupResource {
             instance_id: spec.instance_id.clone(),
             consumer_id: spec.consumer_id.clone(),
         };
-        let result = ctx
-            .run(
-                kafka
-                    .client()
-                    .delete_consumer_group(&request, Some(deadline)),
-            )
-            .await?;
+        let result = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
         let written_at = Instant::now();
         kafka.groups_written(&spec.instance_id);
         match result {
             Ok(_) => {}
+            Err(e) if support::stopped(&e) => return Err(cancelled()),
             Err(e) if e.is_not_found() => {
                 tracing::debug!(group = %spec.consumer_id, code = %e.code, "consumer group already gone");
+            }
+            // An attempt may have deleted it (its answer was lost): look before failing.
+            Err(e)
+                if e.outcome_uncertain
+                    && kafka
+                        .wait_for_groups(ctx, &spec.instance_id, Instant::now(), deadline, |l| {
+                            match l {
+                                Ok(groups) => {
+                                    Check::Done(find(groups, &spec.consumer_id).is_none())
+                                }
+                                Err(e) => Check::Failed(e.clone()),
+                            }
+                        })
+                        .await
+                        .unwrap_or(false) =>
+            {
+                tracing::info!(group = %spec.consumer_id, code = %e.code, "DeleteConsumerGroup answer lost, but the group is gone");
             }
             Err(e) => {
                 return Err(diag::api_errors(
@@ -352,10 +270,10 @@ impl Resource for ConsumerGroupResource {
             }
             Ok(_) => Check::Done(()),
         };
-        kafka
+        let waited = kafka
             .wait_for_groups(ctx, &spec.instance_id, written_at, deadline, check)
-            .await
-            .map_err(|e| support::wait_error(e, &context))
+            .await;
+        support::deletion_confirmed(ctx, waited, &context)
     }
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
@@ -368,6 +286,140 @@ impl Resource for ConsumerGroupResource {
                 ("consumer_id", Value::from(id.name.as_str())),
             ],
         ))
+    }
+}
+
+impl ConsumerGroupResource {
+    /// Creates the group; `leftover`: an earlier, dead provider process may have sent this
+    /// very CreateConsumerGroup (see [`Journal`](super::journal::Journal)).
+    async fn create_group(
+        &self,
+        ctx: &Context,
+        kafka: &Kafka,
+        req: &CreateRequest,
+        spec: &GroupSpec,
+        leftover: bool,
+    ) -> Result<Value, ApplyError> {
+        let limit = timeouts(&req.planned_state)?.create;
+        let deadline = Instant::now() + limit;
+        let request = CreateConsumerGroupRequest {
+            instance_id: spec.instance_id.clone(),
+            consumer_id: spec.consumer_id.clone(),
+            remark: spec.remark.clone().filter(|r| !r.is_empty()),
+        };
+        tracing::debug!(group = %spec.consumer_id, instance = %spec.instance_id, "creating consumer group");
+        // Stoppable only while no request is on the wire (see alikafka_topic).
+        let sent = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
+        let written_at = Instant::now();
+        kafka.groups_written(&spec.instance_id);
+        let region = kafka.region().to_string();
+
+        let mut adopting = false;
+        if let Err(error) = &sent {
+            if support::stopped(error) {
+                if !error.outcome_uncertain {
+                    return Err(cancelled().into());
+                }
+                let mut state = support::known_or_null(&req.planned_state);
+                state.set_attr(
+                    "id",
+                    Value::from(format!("{}:{}", spec.instance_id, spec.consumer_id)),
+                );
+                state.set_attr("region_id", Value::from(region.as_str()));
+                support::mark_unconfirmed(ctx);
+                return Err(ApplyError::from(cancelled()).with_state(state));
+            }
+        }
+        if let Err(mut error) = sent {
+            if leftover && error.is_already_exists() {
+                tracing::info!(group = %spec.consumer_id, "an earlier provider process sent this CreateConsumerGroup and died");
+                error.outcome_uncertain = true;
+            }
+            if error.is_already_exists() && !error.outcome_uncertain {
+                return Err(Diagnostics::error(
+                    format!(
+                        "Consumer group {} already exists on instance {}",
+                        spec.consumer_id, spec.instance_id
+                    ),
+                    format!(
+                        "CreateConsumerGroup answered {} (RequestId: {}): a group of this name \
+                         exists, and it was not created by this apply. {}",
+                        error.code,
+                        error.request_id.as_deref().unwrap_or("-"),
+                        spec.import_hint()
+                    ),
+                )
+                .into());
+            }
+            if !error.outcome_uncertain {
+                return Err(
+                    diag::api_errors(format!("Cannot create {}", spec.describe()), &error).into(),
+                );
+            }
+            tracing::info!(group = %spec.consumer_id, code = %error.code, "CreateConsumerGroup outcome uncertain; checking the group list");
+            match look_for_group(ctx, kafka, spec, error.is_already_exists(), deadline).await {
+                Some(_) => adopting = true,
+                None => {
+                    return Err(diag::api_errors(
+                        format!("Cannot create {}", spec.describe()),
+                        &error,
+                    )
+                    .into())
+                }
+            }
+        }
+
+        let context = WaitContext {
+            what: &format!("{} to be listed", spec.describe()),
+            operation: "create",
+            limit,
+            failure_summary: &format!("Cannot confirm the creation of {}", spec.describe()),
+        };
+        let check = |list: Result<&[ConsumerInfo], &ApiError>| match list {
+            Err(e) => Check::Failed(e.clone()),
+            Ok(groups) => match find(groups, &spec.consumer_id) {
+                Some(g) => Check::Done(g.clone()),
+                None => Check::Pending("the group not listed yet".to_string()),
+            },
+        };
+        let group = match kafka
+            .wait_for_groups(ctx, &spec.instance_id, written_at, deadline, check)
+            .await
+        {
+            Ok(group) => group,
+            Err(error) => {
+                let mut state = support::known_or_null(&req.planned_state);
+                state.set_attr(
+                    "id",
+                    Value::from(format!("{}:{}", spec.instance_id, spec.consumer_id)),
+                );
+                state.set_attr("region_id", Value::from(region.as_str()));
+                support::mark_unconfirmed(ctx);
+                return Err(
+                    ApplyError::from(support::wait_error(error, &context)).with_state(state)
+                );
+            }
+        };
+        if adopting && group.remark.as_deref().unwrap_or("") != spec.remark() {
+            return Err(Diagnostics::error(
+                format!(
+                    "Consumer group {} already exists on instance {}",
+                    spec.consumer_id, spec.instance_id
+                ),
+                format!(
+                    "An attempt of CreateConsumerGroup got no answer, and the group now listed has \
+                     the remark {:?}, not {:?}, so it may not be the one this apply created. {}",
+                    group.remark.as_deref().unwrap_or(""),
+                    spec.remark(),
+                    spec.import_hint()
+                ),
+            )
+            .into());
+        }
+        Ok(state_from(&req.planned_state, &group, &region))
     }
 }
 

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::diag;
+use super::journal::Kind;
 use super::kafka::{Check, Kafka};
 use super::names::{MAX_PARTITIONS, MIN_PARTITIONS};
 use super::support::{self, WaitContext, DEFAULT_TIMEOUT};
@@ -24,8 +25,8 @@ use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::validators::int_between;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, Plan, PlanRequest, ReadRequest, Resource,
-    Timeouts, UpdateRequest,
+    cancelled, ApplyError, Context, CreateRequest, DeleteRequest, Plan, PlanRequest, ReadRequest,
+    Resource, Timeouts, UpdateRequest,
 };
 use crate::tfplugin::schema::{Attribute, Description, Schema};
 
@@ -300,51 +301,11 @@ impl Resource for TopicResource {
     async fn create(&self, ctx: &Context, req: &CreateRequest) -> Result<Value, ApplyError> {
         let kafka = self.shared.kafka()?;
         let spec: TopicSpec = ctx.decode(&req.planned_state)?;
-        let limit = timeout_of(&req.planned_state, |t| t.create)?;
-        let deadline = Instant::now() + limit;
-        let request = CreateTopicRequest {
-            instance_id: spec.instance_id.clone(),
-            topic: spec.topic.clone(),
-            remark: spec.remark.clone(),
-            partition_num: spec
-                .partition_num
-                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
-            // Sent only when set: false is the service's default, and the guide's API
-            // version does not know these parameters.
-            local_topic: spec.local_topic.filter(|b| *b),
-            compact_topic: spec.compact_topic.filter(|b| *b),
-        };
-        tracing::debug!(topic = %spec.topic, instance = %spec.instance_id, "creating topic");
-        let sent = ctx
-            .run(kafka.client().create_topic(&request, Some(deadline)))
-            .await?;
-        let written_at = Instant::now();
-        kafka.topics_written(&spec.instance_id);
-        let region = kafka.region().to_string();
-        let unconfirmed = |diagnostics: Diagnostics| {
-            support::mark_unconfirmed(ctx);
-            ApplyError::from(diagnostics).with_state(unconfirmed_state(
-                &req.planned_state,
-                &spec,
-                &region,
-            ))
-        };
-
-        if let Err(error) = sent {
-            return self
-                .after_failed_create(ctx, &kafka, &req.planned_state, &spec, error, deadline)
-                .await;
-        }
-        let context = WaitContext {
-            what: &format!("{} to be in service", spec.describe()),
-            operation: "create",
-            limit,
-            failure_summary: &format!("Cannot confirm the creation of {}", spec.describe()),
-        };
-        match wait_in_service(ctx, &kafka, &spec, written_at, deadline).await {
-            Ok(topic) => Ok(state_from(&req.planned_state, &topic, &region)),
-            Err(error) => Err(unconfirmed(support::wait_error(error, &context))),
-        }
+        let journal = kafka.journal();
+        let leftover = journal.begin(Kind::Topic, &spec.instance_id, &spec.topic);
+        let created = self.create_topic(ctx, &kafka, req, &spec, leftover).await;
+        journal.finish(Kind::Topic, &spec.instance_id, &spec.topic);
+        created
     }
 
     async fn read(&self, ctx: &Context, req: &ReadRequest) -> Result<Option<Value>, Diagnostics> {
@@ -413,10 +374,14 @@ impl Resource for TopicResource {
                 topic: planned.topic.clone(),
                 remark: planned.remark.clone(),
             };
-            let result = ctx
-                .run(kafka.client().modify_topic_remark(&request, Some(deadline)))
-                .await?;
+            let result = kafka
+                .client()
+                .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+                .await;
             kafka.topics_written(target);
+            if result.as_ref().is_err_and(support::stopped) {
+                return Err(cancelled().into());
+            }
             result.map_err(|e| {
                 diag::api_errors(
                     format!("Cannot change the remark of {}", planned.describe()),
@@ -435,34 +400,14 @@ impl Resource for TopicResource {
                 );
             }
             (Some(from), Some(to)) if to > from => {
-                let request = ModifyPartitionNumRequest {
-                    instance_id: target.clone(),
-                    topic: planned.topic.clone(),
-                    add_partition_num: u32::try_from(to - from).unwrap_or(u32::MAX),
-                };
-                let result = ctx
-                    .run(
-                        kafka
-                            .client()
-                            .modify_partition_num(&request, Some(deadline)),
-                    )
-                    .await;
+                let raised = raise_partitions(ctx, &kafka, &planned, from, to, deadline).await;
                 kafka.topics_written(target);
-                let sent = match result {
-                    Ok(sent) => sent,
-                    Err(cancelled) => return Err(ApplyError::from(cancelled).with_state(reached)),
-                };
-                if let Err(e) = sent {
-                    let d = diag::api_errors(
-                        format!(
-                            "Cannot raise the partitions of {} from {from} to {to}",
-                            planned.describe()
-                        ),
-                        &e,
-                    );
+                if let Err(d) = raised {
                     return Err(ApplyError::from(d).with_state(reached));
                 }
                 written_at = Some(Instant::now());
+                // Done remotely: a failed wait below must not leave the old count in state.
+                reached.set_attr("partition_num", Value::from(to));
             }
             _ => {}
         }
@@ -537,16 +482,33 @@ impl Resource for TopicResource {
             instance_id: spec.instance_id.clone(),
             topic: spec.topic.clone(),
         };
-        let result = ctx
-            .run(kafka.client().delete_topic(&request, Some(deadline)))
-            .await?;
+        let result = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
         let written_at = Instant::now();
         kafka.topics_written(&spec.instance_id);
         match result {
             Ok(_) => {}
+            Err(e) if support::stopped(&e) => return Err(cancelled()),
             // Gone already (or its instance is): still wait until no longer listed.
             Err(e) if e.is_not_found() => {
                 tracing::debug!(topic = %spec.topic, code = %e.code, "topic already gone");
+            }
+            // An attempt may have deleted it (its answer was lost): look before failing.
+            Err(e)
+                if e.outcome_uncertain
+                    && kafka
+                        .wait_for_topics(ctx, &spec.instance_id, Instant::now(), deadline, |l| {
+                            match l {
+                                Ok(topics) => Check::Done(find(topics, &spec.topic).is_none()),
+                                Err(e) => Check::Failed(e.clone()),
+                            }
+                        })
+                        .await
+                        .unwrap_or(false) =>
+            {
+                tracing::info!(topic = %spec.topic, code = %e.code, "DeleteTopic answer lost, but the topic is gone");
             }
             Err(e) => {
                 return Err(diag::api_errors(
@@ -569,10 +531,10 @@ impl Resource for TopicResource {
             }
             Ok(_) => Check::Done(()),
         };
-        kafka
+        let waited = kafka
             .wait_for_topics(ctx, &spec.instance_id, written_at, deadline, check)
-            .await
-            .map_err(|e| support::wait_error(e, &context))
+            .await;
+        support::deletion_confirmed(ctx, waited, &context)
     }
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
@@ -589,6 +551,78 @@ impl Resource for TopicResource {
 }
 
 impl TopicResource {
+    /// Creates the topic; `leftover`: an earlier, dead provider process may have sent this
+    /// very CreateTopic (see [`Journal`](super::journal::Journal)).
+    async fn create_topic(
+        &self,
+        ctx: &Context,
+        kafka: &Kafka,
+        req: &CreateRequest,
+        spec: &TopicSpec,
+        leftover: bool,
+    ) -> Result<Value, ApplyError> {
+        let limit = timeout_of(&req.planned_state, |t| t.create)?;
+        let deadline = Instant::now() + limit;
+        let request = CreateTopicRequest {
+            instance_id: spec.instance_id.clone(),
+            topic: spec.topic.clone(),
+            remark: spec.remark.clone(),
+            partition_num: spec
+                .partition_num
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            // Sent only when set: false is the service's default, and the guide's API
+            // version does not know these parameters.
+            local_topic: spec.local_topic.filter(|b| *b),
+            compact_topic: spec.compact_topic.filter(|b| *b),
+        };
+        tracing::debug!(topic = %spec.topic, instance = %spec.instance_id, "creating topic");
+        // Stoppable only while no request is on the wire: an abandoned CreateTopic could
+        // create a topic that the state never hears of.
+        let sent = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
+        let written_at = Instant::now();
+        kafka.topics_written(&spec.instance_id);
+        let region = kafka.region().to_string();
+        let unconfirmed = |diagnostics: Diagnostics| {
+            support::mark_unconfirmed(ctx);
+            ApplyError::from(diagnostics).with_state(unconfirmed_state(
+                &req.planned_state,
+                spec,
+                &region,
+            ))
+        };
+
+        match sent {
+            Ok(_) => {}
+            // Stopped with an earlier attempt unanswered: keep track of what may exist.
+            Err(error) if support::stopped(&error) && error.outcome_uncertain => {
+                return Err(unconfirmed(cancelled()))
+            }
+            Err(error) if support::stopped(&error) => return Err(cancelled().into()),
+            Err(mut error) => {
+                if leftover && error.is_already_exists() {
+                    tracing::info!(topic = %spec.topic, "an earlier provider process sent this CreateTopic and died");
+                    error.outcome_uncertain = true;
+                }
+                return self
+                    .after_failed_create(ctx, kafka, &req.planned_state, spec, error, deadline)
+                    .await;
+            }
+        }
+        let context = WaitContext {
+            what: &format!("{} to be in service", spec.describe()),
+            operation: "create",
+            limit,
+            failure_summary: &format!("Cannot confirm the creation of {}", spec.describe()),
+        };
+        match wait_in_service(ctx, kafka, spec, written_at, deadline).await {
+            Ok(topic) => Ok(state_from(&req.planned_state, &topic, &region)),
+            Err(error) => Err(unconfirmed(support::wait_error(error, &context))),
+        }
+    }
+
     /// CreateTopic failed. If an earlier attempt of it may have been carried out (its
     /// answer was lost), the topic may be ours: adopt it when it matches the plan.
     async fn after_failed_create(
@@ -669,6 +703,63 @@ impl TopicResource {
         }
         tracing::info!(topic = %spec.topic, "adopting the topic an unanswered CreateTopic attempt created");
         Ok(state_from(planned, &topic, &region))
+    }
+}
+
+/// Raises the partitions of `spec`'s topic from `from` to `to`. ModifyPartitionNum adds
+/// partitions, so it is never repeated blindly: when an attempt may have been carried out
+/// (its answer was lost), the current count decides whether it was, or whether to send it
+/// again.
+async fn raise_partitions(
+    ctx: &Context,
+    kafka: &Kafka,
+    spec: &TopicSpec,
+    from: i64,
+    to: i64,
+    deadline: Instant,
+) -> Result<(), Diagnostics> {
+    let request = ModifyPartitionNumRequest {
+        instance_id: spec.instance_id.clone(),
+        topic: spec.topic.clone(),
+        add_partition_num: u32::try_from(to - from).unwrap_or(u32::MAX),
+    };
+    let failed = |e: &ApiError| {
+        diag::api_errors(
+            format!(
+                "Cannot raise the partitions of {} from {from} to {to}",
+                spec.describe()
+            ),
+            e,
+        )
+    };
+    let mut resent = 0;
+    loop {
+        let sent = kafka
+            .client()
+            .call_stoppable(&request, Some(deadline), ctx.cancellation_token())
+            .await;
+        kafka.topics_written(&spec.instance_id);
+        let error = match sent {
+            Ok(_) => return Ok(()),
+            Err(e) if support::stopped(&e) => return Err(cancelled()),
+            Err(e) if e.outcome_uncertain => e,
+            Err(e) => return Err(failed(&e)),
+        };
+        tracing::info!(topic = %spec.topic, code = %error.code, "ModifyPartitionNum outcome uncertain; checking the partition count");
+        let check = |list: Result<&[TopicInfo], &ApiError>| match list {
+            Err(e) => Check::Failed(e.clone()),
+            Ok(topics) => Check::Done(find(topics, &spec.topic).and_then(|t| t.partition_num)),
+        };
+        let now = kafka
+            .wait_for_topics(ctx, &spec.instance_id, Instant::now(), deadline, check)
+            .await;
+        match now {
+            Ok(Some(n)) if n == to => return Ok(()),
+            Ok(Some(n)) if n == from && resent < kafka.client().config().max_retries => {
+                resent += 1;
+            }
+            _ => return Err(failed(&error)),
+        }
     }
 }
 

@@ -6,8 +6,9 @@ use std::time::Duration;
 use super::diag;
 use super::kafka::WaitError;
 use super::names::{check_remark, KafkaName, ObjectId};
+use crate::api::{codes, ApiError};
 use crate::tfplugin::cty::Value;
-use crate::tfplugin::diagnostics::Diagnostics;
+use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{cancelled, Context};
 use crate::tfplugin::schema::Schema;
 
@@ -120,6 +121,37 @@ pub fn wait_error(error: WaitError, context: &WaitContext<'_>) -> Diagnostics {
         WaitError::Cancelled => cancelled(),
         WaitError::Failed(e) => diag::api_errors(context.failure_summary, &e),
     }
+}
+
+/// Whether a call ended because Terraform asked the provider to stop
+/// ([`crate::api::Client::call_stoppable`]).
+pub fn stopped(error: &ApiError) -> bool {
+    error.code == codes::CANCELLED
+}
+
+/// The end of a deletion whose Delete call the service accepted: only a wait that ran out
+/// is an error. When polling failed or Terraform stopped us, the object is deleted all the
+/// same, so it leaves the state (with a warning) instead of staying there as if it existed.
+pub fn deletion_confirmed(
+    ctx: &Context,
+    waited: Result<(), WaitError>,
+    context: &WaitContext<'_>,
+) -> Result<(), Diagnostics> {
+    let why = match waited {
+        Ok(()) => return Ok(()),
+        Err(error @ WaitError::TimedOut { .. }) => return Err(wait_error(error, context)),
+        Err(WaitError::Cancelled) => "Terraform asked the provider to stop".to_string(),
+        Err(WaitError::Failed(e)) => format!("{e}"),
+    };
+    ctx.report(Diagnostic::warning(
+        "Deletion accepted but not confirmed",
+        format!(
+            "The service accepted the deletion, but waiting for {} stopped: {why}. It is \
+             removed from the state; the service finishes the deletion on its own.",
+            context.what
+        ),
+    ));
+    Ok(())
 }
 
 #[cfg(test)]

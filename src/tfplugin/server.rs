@@ -245,20 +245,24 @@ async fn run<P: Provider>(
     Ok(())
 }
 
-/// Stops the server when the process that started it (Terraform) is gone. A crashed
-/// Terraform never sends Shutdown, and an orphaned provider would keep its stdout and
-/// stderr pipes open, so whatever waits on Terraform's output would wait forever.
+/// How often the provider checks that Terraform is still there.
+#[cfg(unix)]
+const PARENT_CHECK_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Stops the server when the process that started it (Terraform) is gone: a Terraform
+/// that crashed or was killed never calls Shutdown, and an orphaned provider would live
+/// on, holding Terraform's output pipes open.
 #[cfg(unix)]
 fn watch_parent(stop: CancellationToken) {
     let parent = std::os::unix::process::parent_id();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+        let mut ticks = tokio::time::interval(PARENT_CHECK_INTERVAL);
         loop {
             tokio::select! {
                 () = stop.cancelled() => break,
-                _ = tick.tick() => {
+                _ = ticks.tick() => {
                     if std::os::unix::process::parent_id() != parent {
-                        tracing::warn!("the process that started the provider is gone; shutting down");
+                        tracing::warn!("Terraform is gone; shutting down");
                         stop.cancel();
                         break;
                     }

@@ -35,6 +35,11 @@ pub trait Action {
 
     /// The action's own parameters (not the common ones).
     fn params(&self) -> Vec<(&'static str, String)>;
+
+    /// Whether sending the call again after an attempt that may have been carried out is
+    /// harmless. It is not for relative changes (ModifyPartitionNum adds partitions): the
+    /// client then returns the uncertain error instead of retrying, and the caller looks.
+    const REPEATABLE: bool = true;
 }
 
 /// The answer of actions that return nothing but the common fields.

@@ -235,6 +235,8 @@ pub struct ModifyPartitionNumRequest {
 impl Action for ModifyPartitionNumRequest {
     const NAME: &'static str = "ModifyPartitionNum";
     type Response = EmptyResponse;
+    /// AddPartitionNum is relative: a repeat after a lost answer would add twice.
+    const REPEATABLE: bool = false;
 
     fn version(&self) -> &'static str {
         VERSION_2019_09_16

@@ -4,8 +4,9 @@ use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, ObjectNesting};
 
-/// Validates a configuration value of `block`'s type. Null and unknown values are skipped
-/// (Terraform checks required attributes itself; unknown values are checked at apply).
+/// Validates a configuration value of `block`'s type: required attributes set to null
+/// (Terraform itself only catches absent ones), then the validators. Null and unknown
+/// values are not validated further (unknown values are checked at apply).
 pub fn validate_config(block: &Block, config: &Value) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     validate_object(
@@ -27,6 +28,17 @@ fn validate_object(
 ) {
     for a in attributes {
         let v = value.attr(&a.name);
+        if a.required && v.is_null() && !value.is_null() {
+            let here = path.clone().attribute(&a.name);
+            out.push(
+                Diagnostic::error(
+                    "Missing required attribute",
+                    format!("Attribute {here} is required, but its value is null."),
+                )
+                .at(here),
+            );
+            continue;
+        }
         if !v.is_present() {
             continue;
         }
@@ -96,5 +108,30 @@ fn for_each_element(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::schema::Schema;
+
+    #[test]
+    fn a_required_attribute_set_to_null_is_an_error_at_its_path() {
+        let schema = Schema::new(vec![
+            Attribute::string("name").required(),
+            Attribute::string("note").optional(),
+        ]);
+        let config = Value::object([("name", Value::Null), ("note", Value::Null)]);
+        let d = validate_config(&schema.block, &config);
+        let errors: Vec<_> = d.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].summary, "Missing required attribute");
+        assert_eq!(errors[0].attribute, Some(AttributePath::attr("name")));
+        // Unknown is not null: it is checked once known.
+        let unknown = Value::object([("name", Value::Unknown), ("note", Value::Null)]);
+        assert!(!validate_config(&schema.block, &unknown).has_errors());
+        let set = Value::object([("name", Value::from("x")), ("note", Value::Null)]);
+        assert!(!validate_config(&schema.block, &set).has_errors());
     }
 }
