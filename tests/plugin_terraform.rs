@@ -94,3 +94,46 @@ fn the_handshake_line_comes_fast_and_offers_protocol_6_with_a_certificate() {
     );
     assert!(!parts[5].ends_with('='), "base64 without padding: {line}");
 }
+
+#[test]
+fn debug_logs_reach_terraform_as_structured_lines_without_secrets() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start();
+        let mut ws = Workspace::new(&tf, &emu);
+        ws.write_config(&format!(
+            "resource \"alikafka_topic\" \"t\" {{\n  instance_id = \"{INSTANCE_HZ}\"\n  topic = \"logged\"\n  remark = \"r\"\n}}\n"
+        ));
+        ws.apply();
+        ws.set_env("TF_LOG", "debug");
+        let run = ws.run(&["plan", "-no-color", "-input=false"]);
+        assert_eq!(run.code, 0, "{}", run.combined());
+        let log = run.combined();
+        // Terraform parsed our hclog JSON: it shows the message and the fields, not JSON.
+        let request_lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("provider.terraform-provider-alikafka: alikafka request:"))
+            .collect();
+        assert!(
+            !request_lines.is_empty(),
+            "no provider request lines in:\n{log}"
+        );
+        assert!(
+            request_lines
+                .iter()
+                .any(|l| l.contains("[DEBUG]") && l.contains("action=GetTopicList")),
+            "{request_lines:?}"
+        );
+        assert!(
+            !log.contains("\"@message\""),
+            "a provider line was not parsed as hclog JSON"
+        );
+        assert!(
+            !log.contains(DEMO_SK),
+            "the secret key appears in the debug log"
+        );
+        assert!(
+            !log.contains("Signature="),
+            "a signature appears in the debug log"
+        );
+    });
+}

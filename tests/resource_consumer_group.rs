@@ -142,3 +142,40 @@ fn bad_input_is_refused_at_plan_time() {
         assert!(emu.groups(INSTANCE_HZ).is_empty());
     });
 }
+
+#[test]
+fn a_lost_answer_is_adopted_and_a_group_made_elsewhere_is_refused() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start_with(&["--visibility-delay-ms", "700"]);
+        emu.control_post(
+            "faults",
+            serde_json::json!({"action": "CreateConsumerGroup", "mode": "lose_response", "count": 1}),
+        );
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&group_config(INSTANCE_HZ, "lost-answer", Some("Lost")));
+        ws.apply();
+        assert_eq!(emu.groups(INSTANCE_HZ).len(), 1);
+        let state = ws.resource_values("alikafka_consumer_group.g");
+        assert_eq!(state["id"], format!("{INSTANCE_HZ}:lost-answer"));
+        assert_eq!(state["remark"], "Lost");
+        ws.assert_no_changes();
+
+        // A group that exists although no attempt of ours may have made it.
+        let other = Workspace::new(&tf, &emu);
+        other.write_config(&group_config(INSTANCE_HZ, "lost-answer", Some("Mine")));
+        let out = other.fails(&["apply", "-auto-approve", "-no-color"]);
+        assert!(
+            out.contains(&format!(
+                "Consumer group lost-answer already exists on instance {INSTANCE_HZ}"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "terraform import alikafka_consumer_group.<name> {INSTANCE_HZ}:lost-answer"
+            )),
+            "{out}"
+        );
+        assert!(other.state_addresses().is_empty());
+    });
+}

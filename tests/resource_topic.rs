@@ -364,6 +364,7 @@ resource "alikafka_consumer_group" "many" {{
 }}
 "#
         ));
+        let started = std::time::Instant::now();
         let run = ws.apply();
         assert!(!run.combined().contains("Throttling"), "{}", run.combined());
         assert_eq!(emu.topics(INSTANCE_HZ).len(), 30);
@@ -379,6 +380,11 @@ resource "alikafka_consumer_group" "many" {{
             .lines()
             .filter(|l| l.contains(RETRY_LOG_MESSAGE))
             .count() as u64;
+        eprintln!(
+            "terraform {}: 30 topics + 10 groups applied in {:.1} s; emulator throttled {throttled}, provider retried {retries}",
+            tf.version,
+            started.elapsed().as_secs_f64()
+        );
         assert!(
             throttled <= retries,
             "emulator throttled {throttled} requests but the provider retried only {retries} times: {metrics}"
@@ -389,3 +395,111 @@ resource "alikafka_consumer_group" "many" {{
 
 /// The message the API client logs (at debug level) before each retry.
 const RETRY_LOG_MESSAGE: &str = "retrying alikafka request";
+
+#[test]
+fn a_create_whose_answer_was_lost_adopts_the_topic_it_made() {
+    for_each_terraform(|tf| {
+        // The first CreateTopic runs but its answer never arrives; the client's retry then
+        // meets "already exists". The topic shows only after a visibility delay.
+        let emu = Emulator::start_with(&["--visibility-delay-ms", "700"]);
+        emu.control_post(
+            "faults",
+            serde_json::json!({"action": "CreateTopic", "mode": "lose_response", "count": 1}),
+        );
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&topic_config(
+            INSTANCE_HZ,
+            "lost-answer",
+            "Lost",
+            "partition_num = 3",
+        ));
+        ws.apply();
+        let remote = emu
+            .topic(INSTANCE_HZ, "lost-answer")
+            .expect("topic created");
+        assert_eq!(remote["partition_num"], 3);
+        assert_eq!(emu.topics(INSTANCE_HZ).len(), 1);
+        let state = ws.resource_values("alikafka_topic.t");
+        assert_eq!(state["id"], format!("{INSTANCE_HZ}:lost-answer"));
+        assert_eq!(state["status"], 0);
+        ws.assert_no_changes();
+    });
+}
+
+#[test]
+fn a_topic_created_elsewhere_is_not_taken_over_and_the_error_shows_the_import_command() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start();
+        let client = api_client(&emu);
+        tokio::runtime::Runtime::new()
+            .expect("runtime")
+            .block_on(client.create_topic(
+                &alikafka::api::CreateTopicRequest {
+                    instance_id: INSTANCE_HZ.into(),
+                    topic: "taken".into(),
+                    remark: "made by hand".into(),
+                    ..Default::default()
+                },
+                None,
+            ))
+            .expect("create topic by hand");
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&topic_config(INSTANCE_HZ, "taken", "Mine", ""));
+        let out = ws.fails(&["apply", "-auto-approve", "-no-color"]);
+        assert!(
+            out.contains(&format!(
+                "Topic taken already exists on instance {INSTANCE_HZ}"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "terraform import alikafka_topic.<name> {INSTANCE_HZ}:taken"
+            )),
+            "{out}"
+        );
+        assert!(out.contains("BIZ_TOPIC_EXISTED"), "{out}");
+        assert!(ws.state_addresses().is_empty(), "nothing adopted");
+        assert_eq!(
+            emu.topic(INSTANCE_HZ, "taken").unwrap()["remark"],
+            "made by hand"
+        );
+    });
+}
+
+#[test]
+fn provider_values_known_only_after_apply_do_not_break_plan() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start();
+        let ws = Workspace::new(&tf, &emu);
+        // The second provider's region comes from a resource not created yet.
+        ws.write_config(&format!(
+            r#"
+resource "alikafka_topic" "first" {{
+  instance_id = "{INSTANCE_HZ}"
+  topic       = "first"
+  remark      = "made first"
+}}
+
+provider "alikafka" {{
+  alias  = "late"
+  region = alikafka_topic.first.region_id
+}}
+
+resource "alikafka_topic" "second" {{
+  provider    = alikafka.late
+  instance_id = "{INSTANCE_HZ}"
+  topic       = "second"
+  remark      = "made by the late provider"
+}}
+"#
+        ));
+        let plan = ws.plan_json();
+        assert_eq!(planned_actions(&plan, "alikafka_topic.first"), ["create"]);
+        assert_eq!(planned_actions(&plan, "alikafka_topic.second"), ["create"]);
+        ws.apply();
+        assert!(emu.topic(INSTANCE_HZ, "first").is_some());
+        assert!(emu.topic(INSTANCE_HZ, "second").is_some());
+        ws.assert_no_changes();
+    });
+}

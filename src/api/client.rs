@@ -444,8 +444,6 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Decides success or failure of an answer; on success also returns its RequestId.
-// ApiError travels by value everywhere; boxing it here alone would buy nothing.
-#[allow(clippy::result_large_err)]
 fn interpret<R: serde::de::DeserializeOwned>(
     action: &'static str,
     status: u16,
@@ -489,7 +487,7 @@ fn interpret<R: serde::de::DeserializeOwned>(
         };
         let mut error = ApiError::new(action, Some(status), code, message);
         error.request_id = request_id;
-        error.recommend = field("Recommend").map(|r| redactor.redact(&r));
+        error.recommend = field("Recommend").map(|r| redactor.redact(&r).into_boxed_str());
         return Err(error);
     }
     match serde_json::from_value::<R>(value) {

@@ -51,7 +51,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub request_id: Option<String>,
-    pub recommend: Option<String>,
+    /// Boxed to keep `ApiError` small: it travels by value in every `Result`.
+    pub recommend: Option<Box<str>>,
     /// Attempts made, including the one that produced this error.
     pub attempts: u32,
     /// Whether some attempt of this call may have been carried out by the service although

@@ -225,3 +225,160 @@ fn group_fetch(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ClientConfig, Credentials};
+    use std::sync::Mutex;
+
+    /// A Kafka whose client is never called: these tests drive `poll` with fake fetches.
+    fn kafka(interval_ms: u64) -> Kafka {
+        let client = Client::new(
+            ClientConfig::new("cn-hangzhou"),
+            Credentials::new("ak", "sk", None),
+        )
+        .expect("client");
+        Kafka::new(client).with_poll_interval(Duration::from_millis(interval_ms))
+    }
+
+    /// A fetch answering `lists` in turn (the last one forever), recording each
+    /// `not_before` it was asked for.
+    fn scripted<'a>(
+        lists: Vec<Vec<&'static str>>,
+        asked: &'a Mutex<Vec<Instant>>,
+    ) -> impl Fn(
+        Instant,
+    ) -> futures::future::BoxFuture<'static, Result<Stamped<&'static str>, ApiError>>
+           + 'a {
+        let lists = Mutex::new(lists);
+        move |not_before| {
+            asked.lock().unwrap().push(not_before);
+            let mut lists = lists.lock().unwrap();
+            let list = if lists.len() > 1 {
+                lists.remove(0)
+            } else {
+                lists[0].clone()
+            };
+            Box::pin(async move { Ok((Arc::new(list), Instant::now())) })
+        }
+    }
+
+    fn until_listed(name: &'static str) -> impl FnMut(Result<&[&str], &ApiError>) -> Check<()> {
+        move |list| match list {
+            Ok(items) if items.contains(&name) => Check::Done(()),
+            Ok(items) => Check::Pending(format!("{} listed", items.len())),
+            Err(e) => Check::Failed(e.clone()),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_poll_asks_for_a_list_newer_than_the_last_one_seen() {
+        let k = kafka(10);
+        let asked = Mutex::new(Vec::new());
+        let since = Instant::now();
+        let fetch = scripted(vec![vec![], vec!["a"], vec!["a", "t"]], &asked);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        k.poll(
+            &Context::detached(),
+            since,
+            deadline,
+            fetch,
+            until_listed("t"),
+        )
+        .await
+        .expect("found");
+        let asked = asked.lock().unwrap();
+        assert_eq!(asked.len(), 3);
+        assert_eq!(asked[0], since);
+        assert!(asked.windows(2).all(|w| w[1] > w[0]), "{asked:?}");
+    }
+
+    #[tokio::test]
+    async fn a_wait_times_out_saying_what_it_saw() {
+        let k = kafka(10);
+        let asked = Mutex::new(Vec::new());
+        let fetch = scripted(vec![vec!["a", "b"]], &asked);
+        let deadline = Instant::now() + Duration::from_millis(100);
+        let err = k
+            .poll(
+                &Context::detached(),
+                Instant::now(),
+                deadline,
+                fetch,
+                until_listed("t"),
+            )
+            .await
+            .unwrap_err();
+        match err {
+            WaitError::TimedOut { last_seen } => assert_eq!(last_seen, "2 listed"),
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        assert!(
+            asked.lock().unwrap().len() >= 2,
+            "kept polling until the deadline"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wait_stops_when_terraform_cancels() {
+        let k = kafka(10);
+        let asked = Mutex::new(Vec::new());
+        let fetch = scripted(vec![vec![]], &asked);
+        let ctx = Context::detached();
+        let token = ctx.cancellation_token().clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            token.cancel();
+        });
+        let started = Instant::now();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let err = k
+            .poll(&ctx, Instant::now(), deadline, fetch, until_listed("t"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, WaitError::Cancelled), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn api_failures_end_the_wait_unless_the_check_accepts_them() {
+        let k = kafka(10);
+        let failing = |_: Instant| {
+            Box::pin(async {
+                Err::<Stamped<&'static str>, _>(ApiError::new(
+                    "GetTopicList",
+                    Some(400),
+                    "BIZ_INSTANCE_NOT_FOUND",
+                    "gone",
+                ))
+            }) as futures::future::BoxFuture<'static, _>
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let err = k
+            .poll(
+                &Context::detached(),
+                Instant::now(),
+                deadline,
+                failing,
+                until_listed("t"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, WaitError::Failed(ref e) if e.code == "BIZ_INSTANCE_NOT_FOUND"));
+        // A delete's wait takes a vanished instance as "gone".
+        let gone = |list: Result<&[&str], &ApiError>| match list {
+            Err(e) if e.is_not_found() => Check::Done(()),
+            _ => Check::Pending(String::new()),
+        };
+        k.poll(
+            &Context::detached(),
+            Instant::now(),
+            deadline,
+            failing,
+            gone,
+        )
+        .await
+        .expect("gone");
+    }
+}

@@ -298,6 +298,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn stamped_reads_join_a_newer_fetch_started_by_another_waiter() {
+        let list: Arc<SharedList<u32, String>> = Arc::default();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (first, seen_at) = list
+            .get_fresh_stamped("i", Instant::now(), counting_fetch(&calls, 1))
+            .await
+            .unwrap();
+        assert_eq!(*first, 1);
+        // Another waiter starts a newer fetch; ours, asking for anything newer than what
+        // it saw, joins it instead of starting a third.
+        let other = {
+            let list = list.clone();
+            let fetch = counting_fetch(&calls, 2);
+            let not_before = seen_at + Duration::from_nanos(1);
+            tokio::spawn(async move { list.get_fresh_stamped("i", not_before, fetch).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let (ours, started) = list
+            .get_fresh_stamped(
+                "i",
+                seen_at + Duration::from_nanos(1),
+                counting_fetch(&calls, 3),
+            )
+            .await
+            .unwrap();
+        assert_eq!(*ours, 2);
+        assert!(started > seen_at);
+        assert_eq!(other.await.unwrap().unwrap().1, started);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // The cached answer carries its own start time.
+        let (_, cached_at) = list
+            .get_fresh_stamped("i", seen_at, counting_fetch(&calls, 4))
+            .await
+            .unwrap();
+        assert_eq!(cached_at, started);
+    }
+
+    #[tokio::test]
     async fn errors_are_shared_but_not_cached() {
         let list: SharedList<u32, String> = SharedList::default();
         let failing = || async { Err::<u32, String>("boom".into()) };

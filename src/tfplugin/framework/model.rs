@@ -156,10 +156,15 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         }
     }
 
+    /// Attributes a model does not have are skipped unread, whatever they hold (an
+    /// unknown computed value in a plan must not fail the model).
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        visitor.visit_unit()
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
-        ignored_any
     }
 }
 
@@ -305,6 +310,13 @@ mod tests {
         ]);
         let topic: Topic = from_value(&v).unwrap();
         assert_eq!(topic.id, None);
+        // Attributes the model lacks are skipped, even unknown ones.
+        let mut with_unknown_extra = v.clone();
+        with_unknown_extra.set_attr("not_in_model", Value::Unknown);
+        assert_eq!(
+            from_value::<Topic>(&with_unknown_extra).unwrap().topic,
+            "t1"
+        );
         assert_eq!(topic.topic, "t1");
         assert_eq!(topic.partition_num, 12);
         assert_eq!(topic.ratio, Some(0.5));

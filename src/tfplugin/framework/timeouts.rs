@@ -38,8 +38,14 @@ impl Timeouts {
                     ))
             })
             .collect();
+        // Optional *and computed*, planned null when unset: Terraform 1.0.0-1.0.4 crash
+        // planning a null single nested attribute that is only optional
+        // (hashicorp/terraform#29388, fixed in 1.0.5); optional+computed ones are passed
+        // through whole, never descended into.
         Attribute::nested(Timeouts::ATTRIBUTE, NestedType::single(attributes))
             .optional()
+            .computed()
+            .default(Value::Null)
             .markdown_description("Time limits for operations on this resource.")
     }
 
