@@ -187,7 +187,10 @@ fn measure_handshakes(provider: &Path, count: usize) -> Samples {
     let mut samples = Samples::default();
     for _ in 0..count {
         let (elapsed, line) = procs::time_to_handshake(provider, &cert);
-        assert!(line.starts_with("1|6|"), "unexpected handshake line {line:?}");
+        assert!(
+            line.starts_with("1|6|"),
+            "unexpected handshake line {line:?}"
+        );
         samples.push(elapsed.as_secs_f64() * 1000.0);
     }
     eprintln!("handshake: {} ms", samples.show(1));
@@ -204,9 +207,8 @@ fn floor_provider_dir() -> tempfile::TempDir {
 }
 
 fn emulator_config_toml() -> String {
-    let mut toml = format!(
-        "[[accounts]]\naccess_key_id = \"{DEMO_AK}\"\naccess_key_secret = \"{DEMO_SK}\"\n"
-    );
+    let mut toml =
+        format!("[[accounts]]\naccess_key_id = \"{DEMO_AK}\"\naccess_key_secret = \"{DEMO_SK}\"\n");
     for id in INSTANCES {
         write!(
             toml,
@@ -344,7 +346,11 @@ impl Scenario<'_> {
         if self.instances == 1 {
             format!("1 × {}", self.n)
         } else {
-            format!("{} × {:.0}", self.instances, self.n as f64 / self.instances as f64)
+            format!(
+                "{} × {:.0}",
+                self.instances,
+                self.n as f64 / self.instances as f64
+            )
         }
     }
 
@@ -530,7 +536,8 @@ impl Scenario<'_> {
             let destroyed = self.measure(&ws_kafka, Kind::Alikafka, &as_str(&destroy), 0);
             assert_eq!(self.live_topics(), 0, "destroy deleted every topic");
             f.destroy.push(destroyed.seconds);
-            f.destroy_throttled.push(destroyed.total("throttled") as f64);
+            f.destroy_throttled
+                .push(destroyed.total("throttled") as f64);
             f.destroy_retries.push(destroyed.retries as f64);
             f.rss.extend(destroyed.peak_rss_mib);
             eprintln!(
@@ -609,10 +616,34 @@ impl Scenario<'_> {
             format!("≤ {}", self.instances),
             at_most(&f.topic_lists_per_plan, self.instances as f64),
         );
-        table.row(tf, &layout, "API calls per plan (all)", &f.calls_per_plan, 0, String::new(), None);
-        table.row(tf, &layout, "plan wall (s)", &f.plan, 2, String::new(), None);
+        table.row(
+            tf,
+            &layout,
+            "API calls per plan (all)",
+            &f.calls_per_plan,
+            0,
+            String::new(),
+            None,
+        );
+        table.row(
+            tf,
+            &layout,
+            "plan wall (s)",
+            &f.plan,
+            2,
+            String::new(),
+            None,
+        );
         if !f.plan_data.is_empty() {
-            table.row(tf, &layout, "  terraform_data floor (s)", &f.plan_data, 2, String::new(), None);
+            table.row(
+                tf,
+                &layout,
+                "  terraform_data floor (s)",
+                &f.plan_data,
+                2,
+                String::new(),
+                None,
+            );
             // The target is set for 1,000 topics; smaller N are shown for comparison.
             let (target, met) = if self.n >= 1000 {
                 (
@@ -622,18 +653,61 @@ impl Scenario<'_> {
             } else {
                 (String::new(), None)
             };
-            table.row(tf, &layout, "  plan ÷ terraform_data floor", &f.ratio_data, 2, target, met);
+            table.row(
+                tf,
+                &layout,
+                "  plan ÷ terraform_data floor",
+                &f.ratio_data,
+                2,
+                target,
+                met,
+            );
         } else {
-            table.row_text(tf, &layout, "  terraform_data floor (s)", "n/a (Terraform < 1.4)");
+            table.row_text(
+                tf,
+                &layout,
+                "  terraform_data floor (s)",
+                "n/a (Terraform < 1.4)",
+            );
         }
-        table.row(tf, &layout, "  no-op provider floor (s)", &f.plan_noop, 2, String::new(), None);
-        table.row(tf, &layout, "  plan ÷ no-op provider floor", &f.ratio_noop, 2, String::new(), None);
+        table.row(
+            tf,
+            &layout,
+            "  no-op provider floor (s)",
+            &f.plan_noop,
+            2,
+            String::new(),
+            None,
+        );
+        table.row(
+            tf,
+            &layout,
+            "  plan ÷ no-op provider floor",
+            &f.ratio_noop,
+            2,
+            String::new(),
+            None,
+        );
 
         let limit_seconds = self.n as f64 / rate;
         let write_target = 1.1 * limit_seconds + 5.0;
         for (what, wall, throttled, retries, floor_noop, floor_data) in [
-            ("apply", &f.apply, &f.apply_throttled, &f.apply_retries, &f.apply_noop, &f.apply_data),
-            ("destroy", &f.destroy, &f.destroy_throttled, &f.destroy_retries, &f.destroy_noop, &f.destroy_data),
+            (
+                "apply",
+                &f.apply,
+                &f.apply_throttled,
+                &f.apply_retries,
+                &f.apply_noop,
+                &f.apply_data,
+            ),
+            (
+                "destroy",
+                &f.destroy,
+                &f.destroy_throttled,
+                &f.destroy_retries,
+                &f.destroy_noop,
+                &f.destroy_data,
+            ),
         ] {
             table.row(
                 tf,
@@ -648,12 +722,52 @@ impl Scenario<'_> {
             for &w in wall.values() {
                 ratio.push(w / limit_seconds);
             }
-            table.row(tf, &layout, &format!("  {what} ÷ (N/{rate} s)"), &ratio, 2, String::new(), None);
-            table.row(tf, &layout, &format!("  {what} throttled answers"), throttled, 0, "0".into(), at_most(throttled, 0.0));
-            table.row(tf, &layout, &format!("  {what} retries"), retries, 0, "0".into(), at_most(retries, 0.0));
-            table.row(tf, &layout, &format!("  {what}, no-op provider floor (s)"), floor_noop, 1, String::new(), None);
+            table.row(
+                tf,
+                &layout,
+                &format!("  {what} ÷ (N/{rate} s)"),
+                &ratio,
+                2,
+                String::new(),
+                None,
+            );
+            table.row(
+                tf,
+                &layout,
+                &format!("  {what} throttled answers"),
+                throttled,
+                0,
+                "0".into(),
+                at_most(throttled, 0.0),
+            );
+            table.row(
+                tf,
+                &layout,
+                &format!("  {what} retries"),
+                retries,
+                0,
+                "0".into(),
+                at_most(retries, 0.0),
+            );
+            table.row(
+                tf,
+                &layout,
+                &format!("  {what}, no-op provider floor (s)"),
+                floor_noop,
+                1,
+                String::new(),
+                None,
+            );
             if !floor_data.is_empty() {
-                table.row(tf, &layout, &format!("  {what}, terraform_data floor (s)"), floor_data, 1, String::new(), None);
+                table.row(
+                    tf,
+                    &layout,
+                    &format!("  {what}, terraform_data floor (s)"),
+                    floor_data,
+                    1,
+                    String::new(),
+                    None,
+                );
             }
         }
         table.row(
@@ -734,8 +848,12 @@ impl Table {
         out.push_str("| Terraform | layout (instances × topics) | figure | median [min–max] | runs | target |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for r in &self.rows {
-            writeln!(out, "| {} | {} | {} | {} | {} | {} |", r[0], r[1], r[2], r[3], r[4], r[5])
-                .expect("write to a string");
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                r[0], r[1], r[2], r[3], r[4], r[5]
+            )
+            .expect("write to a string");
         }
         out
     }
