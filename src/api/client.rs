@@ -47,11 +47,15 @@ struct Counters {
     throttled: AtomicU64,
 }
 
+/// Called right before each request goes out (every attempt, after its rate-limit wait).
+pub type SendHook = Arc<dyn Fn() + Send + Sync>;
+
 /// The alikafka API client. Cheap to clone (shared state behind an `Arc`); every method
 /// is cancel-safe: dropping its future abandons the call.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    on_send: Option<SendHook>,
 }
 
 struct Inner {
@@ -114,7 +118,18 @@ impl Client {
                 backoff: Backoff::default(),
                 counters: Counters::default(),
             }),
+            on_send: None,
         })
+    }
+
+    /// This client (same connections, limits and counters), calling `hook` right before
+    /// each of its requests goes out: for callers that need to know when a call left,
+    /// rather than when it was asked for (it may wait for a rate-limit slot first).
+    pub fn with_send_hook(&self, hook: SendHook) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            on_send: Some(hook),
+        }
     }
 
     pub fn region(&self) -> &str {
@@ -221,6 +236,9 @@ impl Client {
                 inner.counters.retries.fetch_add(1, Ordering::Relaxed);
             }
             inner.counters.attempts.fetch_add(1, Ordering::Relaxed);
+            if let Some(hook) = &self.on_send {
+                hook();
+            }
 
             let sent = self.attempt::<A>(name, version, &params, attempt);
             let outcome = match deadline {

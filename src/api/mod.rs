@@ -29,7 +29,7 @@ pub mod signing;
 
 pub use actions::*;
 pub use backoff::Backoff;
-pub use client::{Client, ClientStats};
+pub use client::{Client, ClientStats, SendHook};
 pub use config::{ClientConfig, ConfigError, RateLimits};
 pub use credentials::{
     process_env, resolve, resolve_with, ConfigInputs, Credentials, ResolvedConfig,

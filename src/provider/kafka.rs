@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::journal::Journal;
-use super::shared_list::SharedList;
+use super::shared_list::{SendMark, SharedList};
 use crate::api::{
     ApiError, Client, ConsumerInfo, GetConsumerListRequest, GetInstanceListRequest,
     GetTopicListRequest, InstanceInfo, TopicInfo,
@@ -53,7 +53,7 @@ pub enum WaitError {
     Failed(ApiError),
 }
 
-/// A list and when its fetch started.
+/// A list and when the request that fetched it went out.
 type Stamped<T> = (Arc<Vec<T>>, Instant);
 
 impl Kafka {
@@ -111,8 +111,8 @@ impl Kafka {
     pub async fn instances(&self) -> Result<Arc<Vec<InstanceInfo>>, ApiError> {
         let client = self.client.clone();
         self.instances
-            .get(self.client.region(), move || async move {
-                client
+            .get(self.client.region(), move |sent| async move {
+                marking(&client, sent)
                     .get_instance_list(&GetInstanceListRequest::default(), None)
                     .await
                     .map(|r| r.instances)
@@ -209,27 +209,38 @@ impl Kafka {
     }
 }
 
+/// `client`, marking `sent` when its first request leaves (after any rate-limit wait).
+fn marking(client: &Client, sent: SendMark) -> Client {
+    client.with_send_hook(Arc::new(move || sent.mark()))
+}
+
 fn topic_fetch(
     client: &Client,
     instance_id: &str,
-) -> impl FnOnce() -> futures::future::BoxFuture<'static, Result<Vec<TopicInfo>, ApiError>> {
+) -> impl FnOnce(SendMark) -> futures::future::BoxFuture<'static, Result<Vec<TopicInfo>, ApiError>>
+{
     let client = client.clone();
     let request = GetTopicListRequest {
         instance_id: instance_id.to_string(),
         ..Default::default()
     };
-    move || Box::pin(async move { client.get_all_topics(&request, None).await })
+    move |sent| {
+        let client = marking(&client, sent);
+        Box::pin(async move { client.get_all_topics(&request, None).await })
+    }
 }
 
 fn group_fetch(
     client: &Client,
     instance_id: &str,
-) -> impl FnOnce() -> futures::future::BoxFuture<'static, Result<Vec<ConsumerInfo>, ApiError>> {
+) -> impl FnOnce(SendMark) -> futures::future::BoxFuture<'static, Result<Vec<ConsumerInfo>, ApiError>>
+{
     let client = client.clone();
     let request = GetConsumerListRequest {
         instance_id: instance_id.to_string(),
     };
-    move || {
+    move |sent| {
+        let client = marking(&client, sent);
         Box::pin(async move {
             client
                 .get_consumer_list(&request, None)
