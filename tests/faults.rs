@@ -1137,3 +1137,117 @@ fn a_lost_answer_of_modify_partition_num_does_not_add_partitions_twice() {
         );
     }
 }
+
+/// Terraform killed outright (it never says goodbye): the provider notices that its
+/// parent is gone and exits instead of living on as an orphan holding Terraform's pipes.
+#[test]
+fn the_provider_exits_when_terraform_dies() {
+    // A shell stands in for Terraform: it starts the provider, prints its pid, waits.
+    let mut terraform = std::process::Command::new("sh")
+        .args(["-c", "\"$0\" & echo \"$!\"; wait"])
+        .arg(env!("CARGO_BIN_EXE_terraform-provider-alikafka"))
+        .env(
+            "TF_PLUGIN_MAGIC_COOKIE",
+            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        )
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the stand-in");
+    let stdout = terraform.stdout.take().expect("stdout");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let pid: u32 = lines
+        .next()
+        .and_then(Result::ok)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("the provider's pid");
+    let handshake = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(handshake.starts_with("1|6|"), "handshake: {handshake:?}");
+
+    signal(i64::from(terraform.id()), 9);
+    let _ = terraform.wait();
+    let killed = Instant::now();
+    let running = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|stat| {
+                // A zombie has exited; only its parent has not collected it yet.
+                let state = stat
+                    .rfind(')')
+                    .and_then(|i| stat[i + 1..].split_whitespace().next());
+                state != Some("Z")
+            })
+            .unwrap_or(false)
+    };
+    while running() && killed.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let took = killed.elapsed();
+    if running() {
+        signal(i64::from(pid), 9);
+        panic!("the provider outlived Terraform by {took:?}");
+    }
+    println!(
+        "fault-outcome: mode=terraform-killed the orphaned provider exited {:.2}s later",
+        took.as_secs_f64()
+    );
+}
+
+/// Ctrl-C and writes: a CreateTopic already on the wire is finished (its topic must not
+/// exist unknown to the state), one still waiting for a rate-limit slot is dropped.
+#[test]
+fn a_stopped_write_is_finished_once_sent_and_dropped_before() {
+    use alikafka::api::{codes, Client, ClientConfig, CreateTopicRequest, Credentials};
+    use tokio_util::sync::CancellationToken;
+
+    let emu = Emulator::start_with(FAST_EMULATOR);
+    emu.control_post(
+        "faults",
+        json!({"action": "CreateTopic", "mode": "latency", "latency_ms": 800, "count": 1}),
+    );
+    let mut config = ClientConfig::new(REGION_HZ);
+    config.endpoint = Some(emu.url.clone());
+    // Two seconds between CreateTopic slots.
+    config
+        .rate_limits
+        .per_action
+        .insert("CreateTopic".to_string(), 0.5);
+    let client = Client::new(config, Credentials::new(DEMO_AK, DEMO_SK, None)).expect("client");
+    let create = |topic: &str| CreateTopicRequest {
+        instance_id: INSTANCE_HZ.to_string(),
+        topic: topic.to_string(),
+        remark: "stopped".to_string(),
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let stop_after = |millis: u64| {
+        let stop = CancellationToken::new();
+        let trigger = stop.clone();
+        runtime.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            trigger.cancel();
+        });
+        stop
+    };
+
+    // On the wire for 800 ms, stopped after 200 ms: finished.
+    let stop = stop_after(200);
+    let sent = runtime.block_on(client.call_stoppable(&create("sent-before-stop"), None, &stop));
+    assert!(sent.is_ok(), "{sent:?}");
+    assert!(emu.topic(INSTANCE_HZ, "sent-before-stop").is_some());
+
+    // The next slot is two seconds away; stopped after 200 ms: never sent.
+    let stop = stop_after(200);
+    let started = Instant::now();
+    let waiting = runtime.block_on(client.call_stoppable(&create("never-sent"), None, &stop));
+    let error = waiting.expect_err("stopped while waiting for a slot");
+    assert_eq!(error.code, codes::CANCELLED);
+    assert!(!error.outcome_uncertain, "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(emu.topic(INSTANCE_HZ, "never-sent").is_none());
+}

@@ -233,20 +233,7 @@ impl Resource for ConsumerGroupResource {
                 tracing::debug!(group = %spec.consumer_id, code = %e.code, "consumer group already gone");
             }
             // An attempt may have deleted it (its answer was lost): look before failing.
-            Err(e)
-                if e.outcome_uncertain
-                    && kafka
-                        .wait_for_groups(ctx, &spec.instance_id, Instant::now(), deadline, |l| {
-                            match l {
-                                Ok(groups) => {
-                                    Check::Done(find(groups, &spec.consumer_id).is_none())
-                                }
-                                Err(e) => Check::Failed(e.clone()),
-                            }
-                        })
-                        .await
-                        .unwrap_or(false) =>
-            {
+            Err(e) if e.outcome_uncertain && group_gone(ctx, &kafka, &spec, deadline).await => {
                 tracing::info!(group = %spec.consumer_id, code = %e.code, "DeleteConsumerGroup answer lost, but the group is gone");
             }
             Err(e) => {
@@ -421,6 +408,18 @@ impl ConsumerGroupResource {
         }
         Ok(state_from(&req.planned_state, &group, &region))
     }
+}
+
+/// One fresh look: is the group no longer listed? (`false` when the list cannot be had.)
+async fn group_gone(ctx: &Context, kafka: &Kafka, spec: &GroupSpec, deadline: Instant) -> bool {
+    let check = |list: Result<&[ConsumerInfo], &ApiError>| match list {
+        Ok(groups) => Check::Done(find(groups, &spec.consumer_id).is_none()),
+        Err(e) => Check::Failed(e.clone()),
+    };
+    kafka
+        .wait_for_groups(ctx, &spec.instance_id, Instant::now(), deadline, check)
+        .await
+        .unwrap_or(false)
 }
 
 /// After an unanswered CreateConsumerGroup: is the group there? When the service said it

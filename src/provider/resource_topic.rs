@@ -496,18 +496,7 @@ impl Resource for TopicResource {
                 tracing::debug!(topic = %spec.topic, code = %e.code, "topic already gone");
             }
             // An attempt may have deleted it (its answer was lost): look before failing.
-            Err(e)
-                if e.outcome_uncertain
-                    && kafka
-                        .wait_for_topics(ctx, &spec.instance_id, Instant::now(), deadline, |l| {
-                            match l {
-                                Ok(topics) => Check::Done(find(topics, &spec.topic).is_none()),
-                                Err(e) => Check::Failed(e.clone()),
-                            }
-                        })
-                        .await
-                        .unwrap_or(false) =>
-            {
+            Err(e) if e.outcome_uncertain && topic_gone(ctx, &kafka, &spec, deadline).await => {
                 tracing::info!(topic = %spec.topic, code = %e.code, "DeleteTopic answer lost, but the topic is gone");
             }
             Err(e) => {
@@ -761,6 +750,18 @@ async fn raise_partitions(
             _ => return Err(failed(&error)),
         }
     }
+}
+
+/// One fresh look: is the topic no longer listed? (`false` when the list cannot be had.)
+async fn topic_gone(ctx: &Context, kafka: &Kafka, spec: &TopicSpec, deadline: Instant) -> bool {
+    let check = |list: Result<&[TopicInfo], &ApiError>| match list {
+        Ok(topics) => Check::Done(find(topics, &spec.topic).is_none()),
+        Err(e) => Check::Failed(e.clone()),
+    };
+    kafka
+        .wait_for_topics(ctx, &spec.instance_id, Instant::now(), deadline, check)
+        .await
+        .unwrap_or(false)
 }
 
 /// Waits until the topic is listed and in service.
