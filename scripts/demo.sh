@@ -12,6 +12,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 demo="${DEMO_DIR:-$root/.demo}"
+# Where cargo puts the release binaries (CARGO_TARGET_DIR is honoured, relative to the repo).
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
+release="$target_dir/release"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 if [ "${1:-}" = "--serve" ]; then
@@ -19,7 +23,7 @@ if [ "${1:-}" = "--serve" ]; then
   cargo build --release --locked --bin alikafka-emulator
   mkdir -p "$demo"
   step "alikafka-emulator in the foreground (Ctrl-C stops it); state in $demo/emulator.db"
-  exec "$root/target/release/alikafka-emulator" --listen "${EMULATOR_LISTEN:-127.0.0.1:9120}" --data "$demo/emulator.db"
+  exec "$release/alikafka-emulator" --listen "${EMULATOR_LISTEN:-127.0.0.1:9120}" --data "$demo/emulator.db"
 fi
 
 step "Installing the Terraform CLIs if missing (scripts/install-tools.sh)"
@@ -33,7 +37,7 @@ step "Starting alikafka-emulator on a free port"
 rm -rf "$demo"
 mkdir -p "$demo/quickstart"
 emulator_log="$demo/emulator.log"
-coproc EMULATOR { exec "$root/target/release/alikafka-emulator" --listen 127.0.0.1:0 --data "$demo/emulator.db" 2>"$emulator_log"; }
+coproc EMULATOR { exec "$release/alikafka-emulator" --listen 127.0.0.1:0 --data "$demo/emulator.db" 2>"$emulator_log"; }
 emulator_pid=$EMULATOR_PID
 cleanup() {
   if kill -0 "$emulator_pid" 2>/dev/null; then
@@ -55,7 +59,7 @@ step "Writing a CLI config for this run only ($demo/terraform.rc)"
 cat > "$demo/terraform.rc" <<RC
 provider_installation {
   dev_overrides {
-    "registry.terraform.io/alikafka/alikafka" = "$root/target/release"
+    "registry.terraform.io/alikafka/alikafka" = "$release"
   }
   direct {}
 }
