@@ -300,6 +300,33 @@ struct Measured {
 }
 
 impl Measured {
+    /// `calls A/B/…, throttled X:n …, rss M MiB` for the progress lines.
+    fn summary(&self) -> String {
+        let mut calls = Vec::new();
+        let mut throttled = Vec::new();
+        if let Some(actions) = self.metrics["actions"].as_object() {
+            for (name, stats) in actions {
+                calls.push(format!("{name} {}", stats["requests"]));
+                if stats["throttled"].as_u64().unwrap_or(0) > 0 {
+                    throttled.push(format!("{name} {}", stats["throttled"]));
+                }
+            }
+        }
+        format!(
+            "{:.1} s; calls: {}; throttled: {}; retries {}; peak RSS {}",
+            self.seconds,
+            calls.join(", "),
+            if throttled.is_empty() {
+                "none".to_string()
+            } else {
+                throttled.join(", ")
+            },
+            self.retries,
+            self.peak_rss_mib
+                .map_or_else(|| "-".to_string(), |m| format!("{m:.1} MiB"))
+        )
+    }
+
     fn action(&self, action: &str, field: &str) -> u64 {
         self.metrics["actions"][action][field].as_u64().unwrap_or(0)
     }
@@ -517,13 +544,7 @@ impl Scenario<'_> {
             f.apply_throttled.push(applied.total("throttled") as f64);
             f.apply_retries.push(applied.retries as f64);
             f.rss.extend(applied.peak_rss_mib);
-            eprintln!(
-                "  apply {:.1} s, throttled {}, retries {}, calls {}",
-                applied.seconds,
-                applied.total("throttled"),
-                applied.retries,
-                applied.total("requests")
-            );
+            eprintln!("  apply {}", applied.summary());
 
             if run == 0 {
                 self.plans(&ws_kafka, &floors, &plan_args, &mut f);
@@ -540,13 +561,7 @@ impl Scenario<'_> {
                 .push(destroyed.total("throttled") as f64);
             f.destroy_retries.push(destroyed.retries as f64);
             f.rss.extend(destroyed.peak_rss_mib);
-            eprintln!(
-                "  destroy {:.1} s, throttled {}, retries {}, calls {}",
-                destroyed.seconds,
-                destroyed.total("throttled"),
-                destroyed.retries,
-                destroyed.total("requests")
-            );
+            eprintln!("  destroy {}", destroyed.summary());
         }
         for (kind, ws) in &floors {
             let destroyed = self.measure(ws, *kind, &floor_destroy, 0);
@@ -579,7 +594,7 @@ impl Scenario<'_> {
                 .push(planned.action("GetTopicList", "requests") as f64);
             f.calls_per_plan.push(planned.total("requests") as f64);
             f.rss.extend(planned.peak_rss_mib);
-            let mut line = format!("  plan {:.2} s", planned.seconds);
+            let mut line = format!("  plan {}", planned.summary());
             for (kind, ws) in floors {
                 let floor = self.measure(ws, *kind, plan_args, 0);
                 let ratio = planned.seconds / floor.seconds;
@@ -595,10 +610,7 @@ impl Scenario<'_> {
                 }
                 write!(line, " | {} {:.2} s", kind.label(), floor.seconds).expect("string");
             }
-            eprintln!(
-                "{line} | GetTopicList {}",
-                planned.action("GetTopicList", "requests")
-            );
+            eprintln!("{line}");
         }
     }
 

@@ -14,7 +14,7 @@ use super::config::{ClientConfig, ConfigError};
 use super::credentials::Credentials;
 use super::endpoint::{resolve_endpoint, validate_region, Endpoint};
 use super::error::{codes, sanitized_prefix, ApiError, ErrorKind};
-use super::ratelimit::{limiter_for, slot_interval};
+use super::ratelimit::{limiter_for, RateLimit};
 use super::signing::{canonical_query, percent_encode, sign, string_to_sign};
 
 /// Quoted body prefixes are at most this many characters.
@@ -177,7 +177,11 @@ impl Client {
         let params = action.params();
         let inner = &self.inner;
         let limiter = limiter_for(&inner.credentials.access_key_id, &inner.config.region, name);
-        let interval = inner.config.rate_limits.rate_for(name).map(slot_interval);
+        let limit = inner
+            .config
+            .rate_limits
+            .rate_for(name)
+            .and_then(RateLimit::per_second);
         let mut last_error: Option<ApiError> = None;
         let mut attempt: u32 = 0;
         // Whether an attempt so far may have been carried out despite failing.
@@ -192,11 +196,16 @@ impl Client {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(give_up(last_error, "before the request was sent"));
             }
-            if let Some(interval) = interval {
-                if limiter.acquire(interval, deadline).await.is_err() {
-                    return Err(give_up(last_error, "before a rate-limit slot was free"));
-                }
-            }
+            // Held until the answer is in: the limiter times the next requests from it.
+            let permit = match limit {
+                Some(limit) => match limiter.acquire(limit, deadline).await {
+                    Ok(permit) => Some(permit),
+                    Err(()) => {
+                        return Err(give_up(last_error, "before a rate-limit slot was free"))
+                    }
+                },
+                None => None,
+            };
             if attempt > 1 {
                 inner.counters.retries.fetch_add(1, Ordering::Relaxed);
             }
@@ -217,6 +226,7 @@ impl Client {
                 },
                 None => sent.await,
             };
+            drop(permit);
             let Failure {
                 mut error,
                 retry_after,
