@@ -162,20 +162,27 @@ fn main() {
         &visibility,
     ]);
 
+    let bench = Bench {
+        settings: &settings,
+        emulator: &emulator,
+        provider: &provider,
+        floor_dir: floor_dir.path(),
+    };
     for tf in &settings.terraforms {
-        for &instances in &settings.layouts {
-            for &n in &settings.sizes {
+        for &n in &settings.sizes {
+            // The floors depend on Terraform and N only: one set serves every layout.
+            let floors = Floors::apply(&bench, tf, n);
+            for &instances in &settings.layouts {
                 let scenario = Scenario {
+                    bench: &bench,
                     tf,
-                    emulator: &emulator,
-                    settings: &settings,
-                    floor_dir: floor_dir.path(),
-                    provider: &provider,
+                    floors: &floors,
                     instances,
                     n,
                 };
                 scenario.run(&mut table);
             }
+            floors.destroy(&bench, &mut table);
         }
     }
 
@@ -343,56 +350,18 @@ impl Measured {
     }
 }
 
-struct Scenario<'a> {
-    tf: &'a Terraform,
-    emulator: &'a Emulator,
+/// What every measurement needs.
+struct Bench<'a> {
     settings: &'a Settings,
-    floor_dir: &'a Path,
+    emulator: &'a Emulator,
     provider: &'a Path,
-    instances: usize,
-    n: usize,
+    floor_dir: &'a Path,
 }
 
-/// What one scenario measured.
-#[derive(Default)]
-struct Figures {
-    topic_lists_per_plan: Samples,
-    calls_per_plan: Samples,
-    plan_throttled: Samples,
-    plan: Samples,
-    plan_noop: Samples,
-    plan_data: Samples,
-    ratio_data: Samples,
-    ratio_noop: Samples,
-    apply: Samples,
-    apply_throttled: Samples,
-    apply_retries: Samples,
-    destroy: Samples,
-    destroy_throttled: Samples,
-    destroy_retries: Samples,
-    apply_noop: Samples,
-    apply_data: Samples,
-    destroy_noop: Samples,
-    destroy_data: Samples,
-    rss: Samples,
-}
-
-impl Scenario<'_> {
-    fn layout(&self) -> String {
-        if self.instances == 1 {
-            format!("1 × {}", self.n)
-        } else {
-            format!(
-                "{} × {:.0}",
-                self.instances,
-                self.n as f64 / self.instances as f64
-            )
-        }
-    }
-
-    fn workspace(&self, kind: Kind) -> Workspace {
-        let counts = split(self.n, self.instances);
-        let ws = Workspace::new(self.tf, self.emulator);
+impl Bench<'_> {
+    /// A workspace of `kind` with `counts[i]` topics in instance `i`.
+    fn workspace(&self, tf: &Terraform, kind: Kind, counts: &[usize]) -> Workspace {
+        let ws = Workspace::new(tf, self.emulator);
         ws.write_file(
             "terraform.rc",
             &format!(
@@ -402,12 +371,15 @@ impl Scenario<'_> {
                 self.floor_dir.display()
             ),
         );
-        ws.write_file("main.tf", &config(kind, &counts));
+        ws.write_file("main.tf", &config(kind, counts));
         ws
     }
 
-    fn parallelism(&self) -> usize {
-        self.settings.parallelism.unwrap_or(DEFAULT_PARALLELISM)
+    fn parallelism(&self) -> String {
+        format!(
+            "-parallelism={}",
+            self.settings.parallelism.unwrap_or(DEFAULT_PARALLELISM)
+        )
     }
 
     /// Runs one command, checking its exit code; measures time, the provider's peak RSS
@@ -438,11 +410,10 @@ impl Scenario<'_> {
         assert_eq!(
             code,
             expect_code,
-            "terraform {} {} ({}, {}) exited {code}:\n{}\n{}",
-            self.tf.version,
+            "terraform {} {} ({}) exited {code}:\n{}\n{}",
+            ws.tf.version,
             args.join(" "),
             kind.label(),
-            self.layout(),
             tail(&stdout),
             tail(&String::from_utf8_lossy(&out.stderr))
         );
@@ -463,36 +434,151 @@ impl Scenario<'_> {
             retries,
         }
     }
+}
+
+/// The floor configurations of one Terraform and N (all topics in one resource block),
+/// applied once and planned alongside every layout.
+struct Floors {
+    n: usize,
+    workspaces: Vec<(Kind, Workspace)>,
+    apply: Vec<(Kind, f64)>,
+}
+
+impl Floors {
+    fn apply(bench: &Bench, tf: &Terraform, n: usize) -> Floors {
+        let mut kinds = vec![Kind::NoopProvider];
+        if tf.at_least(1, 4) {
+            kinds.push(Kind::TerraformData);
+        }
+        let parallelism = bench.parallelism();
+        let args = [
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            parallelism.as_str(),
+        ];
+        let mut floors = Floors {
+            n,
+            workspaces: Vec::new(),
+            apply: Vec::new(),
+        };
+        for kind in kinds {
+            let ws = bench.workspace(tf, kind, &[n]);
+            let applied = bench.measure(&ws, kind, &args, 0);
+            eprintln!(
+                "terraform {}, {n}: {} apply {:.1} s",
+                tf.version,
+                kind.label(),
+                applied.seconds
+            );
+            floors.apply.push((kind, applied.seconds));
+            floors.workspaces.push((kind, ws));
+        }
+        floors
+    }
+
+    fn destroy(self, bench: &Bench, table: &mut Table) {
+        let parallelism = bench.parallelism();
+        let args = [
+            "destroy",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            parallelism.as_str(),
+        ];
+        for ((kind, ws), (_, applied)) in self.workspaces.iter().zip(&self.apply) {
+            let destroyed = bench.measure(ws, *kind, &args, 0);
+            let layout = format!("1 × {} (floor)", self.n);
+            for (what, seconds) in [("apply", *applied), ("destroy", destroyed.seconds)] {
+                let mut samples = Samples::default();
+                samples.push(seconds);
+                table.row(
+                    ws.tf.version,
+                    &layout,
+                    &format!("{what} wall, {} (s)", kind.label()),
+                    &samples,
+                    1,
+                    String::new(),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+struct Scenario<'a> {
+    bench: &'a Bench<'a>,
+    tf: &'a Terraform,
+    floors: &'a Floors,
+    instances: usize,
+    n: usize,
+}
+
+/// What one scenario measured.
+#[derive(Default)]
+struct Figures {
+    topic_lists_per_plan: Samples,
+    calls_per_plan: Samples,
+    plan_throttled: Samples,
+    plan: Samples,
+    plan_noop: Samples,
+    plan_data: Samples,
+    ratio_data: Samples,
+    ratio_noop: Samples,
+    apply: Samples,
+    apply_throttled: Samples,
+    apply_retries: Samples,
+    destroy: Samples,
+    destroy_throttled: Samples,
+    destroy_retries: Samples,
+    rss: Samples,
+}
+
+impl Scenario<'_> {
+    fn layout(&self) -> String {
+        if self.instances == 1 {
+            format!("1 × {}", self.n)
+        } else {
+            format!(
+                "{} × {:.0}",
+                self.instances,
+                self.n as f64 / self.instances as f64
+            )
+        }
+    }
 
     fn live_topics(&self) -> usize {
         INSTANCES[..self.instances]
             .iter()
-            .map(|id| self.emulator.topics(id).len())
+            .map(|id| self.bench.emulator.topics(id).len())
             .sum()
     }
 
     /// The emulator takes whole requests per second.
     fn set_service_limits(&self, qps: f64, create_topic_qps: f64) {
         let (qps, create_topic_qps) = (qps.round() as u64, create_topic_qps.round() as u64);
-        self.emulator.control_put(
+        self.bench.emulator.control_put(
             "settings",
             json!({"qps": qps, "create_topic_qps": create_topic_qps}),
         );
     }
 
     fn run(&self, table: &mut Table) {
-        let tf_label = self.tf.version;
+        let bench = self.bench;
         eprintln!(
-            "== terraform {tf_label}, {} topics ({}) ==",
+            "== terraform {}, {} topics ({}) ==",
+            self.tf.version,
             self.n,
             self.layout()
         );
-        self.emulator.control_post("reset", json!({}));
-        let rate = self.settings.write_rate;
-        let parallelism = format!("-parallelism={}", self.parallelism());
-        let apply_args = |create_rate: f64, rps: f64| -> Vec<String> {
+        // Topics only: the floors' own state lives in their workspaces.
+        bench.emulator.control_post("reset", json!({}));
+        let rate = bench.settings.write_rate;
+        let parallelism = bench.parallelism();
+        let write_args = |command: &str, create_rate: f64, rps: f64| -> Vec<String> {
             vec![
-                "apply".into(),
+                command.into(),
                 "-auto-approve".into(),
                 "-no-color".into(),
                 "-input=false".into(),
@@ -501,49 +587,15 @@ impl Scenario<'_> {
                 format!("-var=requests_per_second={rps}"),
             ]
         };
-        let plan_args = ["plan", "-no-color", "-input=false", "-detailed-exitcode"];
-        let floor_apply = [
-            "apply",
-            "-auto-approve",
-            "-no-color",
-            "-input=false",
-            parallelism.as_str(),
-        ];
-        let floor_destroy = [
-            "destroy",
-            "-auto-approve",
-            "-no-color",
-            "-input=false",
-            parallelism.as_str(),
-        ];
-
-        let mut kinds = vec![Kind::NoopProvider];
-        if self.tf.at_least(1, 4) {
-            kinds.push(Kind::TerraformData);
-        }
-        let ws_kafka = self.workspace(Kind::Alikafka);
-        let floors: Vec<(Kind, Workspace)> =
-            kinds.iter().map(|&k| (k, self.workspace(k))).collect();
+        let ws_kafka = bench.workspace(self.tf, Kind::Alikafka, &split(self.n, self.instances));
 
         let mut f = Figures::default();
-        for (kind, ws) in &floors {
-            let applied = self.measure(ws, *kind, &floor_apply, 0);
-            match kind {
-                Kind::NoopProvider => f.apply_noop.push(applied.seconds),
-                _ => f.apply_data.push(applied.seconds),
-            }
-        }
-
-        let write_runs = self.settings.write_runs_for(self.n);
+        let write_runs = bench.settings.write_runs_for(self.n);
         for run in 0..write_runs {
             // apply: CreateTopic at the raised limit on both sides, other actions at 3/s.
             self.set_service_limits(READ_RATE, rate);
-            let applied = self.measure(
-                &ws_kafka,
-                Kind::Alikafka,
-                &as_str(&apply_args(rate, READ_RATE)),
-                0,
-            );
+            let args = write_args("apply", rate, READ_RATE);
+            let applied = bench.measure(&ws_kafka, Kind::Alikafka, &as_str(&args), 0);
             assert_eq!(self.live_topics(), self.n, "apply created every topic");
             assert_eq!(
                 applied.action("CreateTopic", "succeeded"),
@@ -557,14 +609,13 @@ impl Scenario<'_> {
             eprintln!("  apply {}", applied.summary());
 
             if run == 0 {
-                self.plans(&ws_kafka, &floors, &plan_args, &mut f);
+                self.plans(&ws_kafka, &mut f);
             }
 
             // destroy: DeleteTopic (like every action but CreateTopic) at the raised limit.
             self.set_service_limits(rate, rate);
-            let mut destroy = apply_args(rate, rate);
-            destroy[0] = "destroy".into();
-            let destroyed = self.measure(&ws_kafka, Kind::Alikafka, &as_str(&destroy), 0);
+            let args = write_args("destroy", rate, rate);
+            let destroyed = bench.measure(&ws_kafka, Kind::Alikafka, &as_str(&args), 0);
             assert_eq!(self.live_topics(), 0, "destroy deleted every topic");
             f.destroy.push(destroyed.seconds);
             f.destroy_throttled
@@ -573,27 +624,16 @@ impl Scenario<'_> {
             f.rss.extend(destroyed.peak_rss_mib);
             eprintln!("  destroy {}", destroyed.summary());
         }
-        for (kind, ws) in &floors {
-            let destroyed = self.measure(ws, *kind, &floor_destroy, 0);
-            match kind {
-                Kind::NoopProvider => f.destroy_noop.push(destroyed.seconds),
-                _ => f.destroy_data.push(destroyed.seconds),
-            }
-        }
         self.report(&f, table);
     }
 
     /// `runs` plans of each configuration, interleaved so that machine load hits all alike.
-    fn plans(
-        &self,
-        ws_kafka: &Workspace,
-        floors: &[(Kind, Workspace)],
-        plan_args: &[&str],
-        f: &mut Figures,
-    ) {
+    fn plans(&self, ws_kafka: &Workspace, f: &mut Figures) {
+        let bench = self.bench;
+        let plan_args = ["plan", "-no-color", "-input=false", "-detailed-exitcode"];
         self.set_service_limits(READ_RATE, 1.0);
-        for _ in 0..self.settings.runs {
-            let planned = self.measure(ws_kafka, Kind::Alikafka, plan_args, 0);
+        for _ in 0..bench.settings.runs {
+            let planned = bench.measure(ws_kafka, Kind::Alikafka, &plan_args, 0);
             assert!(
                 planned.stdout.contains("No changes"),
                 "a plan after apply proposes nothing"
@@ -605,8 +645,8 @@ impl Scenario<'_> {
             f.calls_per_plan.push(planned.total("requests") as f64);
             f.rss.extend(planned.peak_rss_mib);
             let mut line = format!("  plan {}", planned.summary());
-            for (kind, ws) in floors {
-                let floor = self.measure(ws, *kind, plan_args, 0);
+            for (kind, ws) in &self.floors.workspaces {
+                let floor = bench.measure(ws, *kind, &plan_args, 0);
                 let ratio = planned.seconds / floor.seconds;
                 match kind {
                     Kind::NoopProvider => {
@@ -627,7 +667,7 @@ impl Scenario<'_> {
     fn report(&self, f: &Figures, table: &mut Table) {
         let tf = self.tf.version;
         let layout = self.layout();
-        let rate = self.settings.write_rate;
+        let rate = self.bench.settings.write_rate;
         let at_most = |s: &Samples, limit: f64| s.max().map(|m| m <= limit);
         table.row(
             tf,
@@ -722,22 +762,13 @@ impl Scenario<'_> {
 
         let limit_seconds = self.n as f64 / rate;
         let write_target = 1.1 * limit_seconds + 5.0;
-        for (what, wall, throttled, retries, floor_noop, floor_data) in [
-            (
-                "apply",
-                &f.apply,
-                &f.apply_throttled,
-                &f.apply_retries,
-                &f.apply_noop,
-                &f.apply_data,
-            ),
+        for (what, wall, throttled, retries) in [
+            ("apply", &f.apply, &f.apply_throttled, &f.apply_retries),
             (
                 "destroy",
                 &f.destroy,
                 &f.destroy_throttled,
                 &f.destroy_retries,
-                &f.destroy_noop,
-                &f.destroy_data,
             ),
         ] {
             table.row(
@@ -780,26 +811,6 @@ impl Scenario<'_> {
                 "0".into(),
                 at_most(retries, 0.0),
             );
-            table.row(
-                tf,
-                &layout,
-                &format!("  {what}, no-op provider floor (s)"),
-                floor_noop,
-                1,
-                String::new(),
-                None,
-            );
-            if !floor_data.is_empty() {
-                table.row(
-                    tf,
-                    &layout,
-                    &format!("  {what}, terraform_data floor (s)"),
-                    floor_data,
-                    1,
-                    String::new(),
-                    None,
-                );
-            }
         }
         table.row(
             tf,
