@@ -139,15 +139,26 @@ fn main() {
     let mut table = Table::default();
 
     let provider = provider_binary();
-    let handshake = measure_handshakes(&provider, settings.handshakes);
+    let (first, handshake) = measure_handshakes(&provider, settings.handshakes);
+    let mut first_start = Samples::default();
+    first_start.push(first);
+    table.row(
+        "-",
+        "-",
+        "provider start → handshake line, first start (ms)",
+        &first_start,
+        1,
+        String::new(),
+        None,
+    );
     table.row(
         "-",
         "-",
         "provider start → handshake line (ms)",
         &handshake,
-        0,
+        1,
         format!("< {HANDSHAKE_TARGET_MS}"),
-        handshake.max().map(|m| m < HANDSHAKE_TARGET_MS),
+        handshake.median().map(|m| m < HANDSHAKE_TARGET_MS),
     );
 
     let floor_dir = floor_provider_dir();
@@ -170,9 +181,11 @@ fn main() {
     };
     for tf in &settings.terraforms {
         for &n in &settings.sizes {
-            // The floors depend on Terraform and N only: one set serves every layout.
-            let floors = Floors::apply(&bench, tf, n);
             for &instances in &settings.layouts {
+                // Floors of the same shape: Terraform plans three blocks of 333 faster than
+                // one of 1,000.
+                let counts = split(n, instances);
+                let floors = Floors::apply(&bench, tf, &counts);
                 let scenario = Scenario {
                     bench: &bench,
                     tf,
@@ -181,8 +194,10 @@ fn main() {
                     n,
                 };
                 scenario.run(&mut table);
+                // A floor holds nothing remote: destroying it is for the figure only, and
+                // one layout is enough for that.
+                floors.finish(&bench, &mut table, instances == 1);
             }
-            floors.destroy(&bench, &mut table);
         }
     }
 
@@ -197,19 +212,27 @@ fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-alikafka"))
 }
 
-fn measure_handshakes(provider: &Path, count: usize) -> Samples {
+/// The first start (the binary perhaps not yet in the page cache), then `count` more.
+fn measure_handshakes(provider: &Path, count: usize) -> (f64, Samples) {
     let cert = procs::go_plugin_client_cert_pem();
-    let mut samples = Samples::default();
-    for _ in 0..count {
+    let mut once = || {
         let (elapsed, line) = procs::time_to_handshake(provider, &cert);
         assert!(
             line.starts_with("1|6|"),
             "unexpected handshake line {line:?}"
         );
-        samples.push(elapsed.as_secs_f64() * 1000.0);
+        elapsed.as_secs_f64() * 1000.0
+    };
+    let first = once();
+    let mut samples = Samples::default();
+    for _ in 0..count {
+        samples.push(once());
     }
-    eprintln!("handshake: {} ms", samples.show(1));
-    samples
+    eprintln!(
+        "handshake: first {first:.1} ms, then {} ms",
+        samples.show(1)
+    );
+    (first, samples)
 }
 
 /// A directory holding `terraform-provider-floor`, a link to this executable.
@@ -232,6 +255,11 @@ fn emulator_config_toml() -> String {
         .expect("write to a string");
     }
     toml
+}
+
+/// `instances × topics` (topics of the largest instance).
+fn layout(counts: &[usize]) -> String {
+    format!("{} × {}", counts.len(), counts.iter().max().unwrap_or(&0))
 }
 
 /// Topic counts per instance: N spread as evenly as possible.
@@ -309,6 +337,8 @@ struct Measured {
     seconds: f64,
     stdout: String,
     peak_rss_mib: Option<f64>,
+    /// CPU time of the provider processes (as last sampled), in seconds.
+    provider_cpu: Option<f64>,
     /// The emulator's metrics for the command (cleared just before it).
     metrics: Value,
     retries: usize,
@@ -328,7 +358,7 @@ impl Measured {
             }
         }
         format!(
-            "{:.1} s; calls: {}; throttled: {}; retries {}; peak RSS {}",
+            "{:.1} s; calls: {}; throttled: {}; retries {}; peak RSS {}; provider CPU {}",
             self.seconds,
             calls.join(", "),
             if throttled.is_empty() {
@@ -338,7 +368,9 @@ impl Measured {
             },
             self.retries,
             self.peak_rss_mib
-                .map_or_else(|| "-".to_string(), |m| format!("{m:.1} MiB"))
+                .map_or_else(|| "-".to_string(), |m| format!("{m:.1} MiB")),
+            self.provider_cpu
+                .map_or_else(|| "-".to_string(), |s| format!("{s:.2} s"))
         )
     }
 
@@ -426,6 +458,9 @@ impl Bench<'_> {
             peak_rss_mib: rss
                 .filter(|r| r.processes > 0)
                 .map(|r| r.peak_kib as f64 / 1024.0),
+            provider_cpu: rss
+                .filter(|r| r.processes > 0)
+                .map(|r| r.cpu_ms as f64 / 1000.0),
             metrics: if alikafka {
                 self.emulator.metrics()
             } else {
@@ -436,16 +471,15 @@ impl Bench<'_> {
     }
 }
 
-/// The floor configurations of one Terraform and N (all topics in one resource block),
-/// applied once and planned alongside every layout.
+/// The floor configurations of one scenario: same Terraform, same topics per block.
 struct Floors {
-    n: usize,
+    layout: String,
     workspaces: Vec<(Kind, Workspace)>,
     apply: Vec<(Kind, f64)>,
 }
 
 impl Floors {
-    fn apply(bench: &Bench, tf: &Terraform, n: usize) -> Floors {
+    fn apply(bench: &Bench, tf: &Terraform, counts: &[usize]) -> Floors {
         let mut kinds = vec![Kind::NoopProvider];
         if tf.at_least(1, 4) {
             kinds.push(Kind::TerraformData);
@@ -459,16 +493,17 @@ impl Floors {
             parallelism.as_str(),
         ];
         let mut floors = Floors {
-            n,
+            layout: layout(counts),
             workspaces: Vec::new(),
             apply: Vec::new(),
         };
         for kind in kinds {
-            let ws = bench.workspace(tf, kind, &[n]);
+            let ws = bench.workspace(tf, kind, counts);
             let applied = bench.measure(&ws, kind, &args, 0);
             eprintln!(
-                "terraform {}, {n}: {} apply {:.1} s",
+                "terraform {}, {}: {} apply {:.1} s",
                 tf.version,
+                floors.layout,
                 kind.label(),
                 applied.seconds
             );
@@ -478,7 +513,8 @@ impl Floors {
         floors
     }
 
-    fn destroy(self, bench: &Bench, table: &mut Table) {
+    /// Reports the floors' apply times, and destroys them first (timed) if `destroy`.
+    fn finish(self, bench: &Bench, table: &mut Table, destroy: bool) {
         let parallelism = bench.parallelism();
         let args = [
             "destroy",
@@ -488,15 +524,17 @@ impl Floors {
             parallelism.as_str(),
         ];
         for ((kind, ws), (_, applied)) in self.workspaces.iter().zip(&self.apply) {
-            let destroyed = bench.measure(ws, *kind, &args, 0);
-            let layout = format!("1 × {} (floor)", self.n);
-            for (what, seconds) in [("apply", *applied), ("destroy", destroyed.seconds)] {
+            let mut figures = vec![("apply", *applied)];
+            if destroy {
+                figures.push(("destroy", bench.measure(ws, *kind, &args, 0).seconds));
+            }
+            for (what, seconds) in figures {
                 let mut samples = Samples::default();
                 samples.push(seconds);
                 table.row(
                     ws.tf.version,
-                    &layout,
-                    &format!("{what} wall, {} (s)", kind.label()),
+                    &self.layout,
+                    &format!("  {what}, {} (s)", kind.label()),
                     &samples,
                     1,
                     String::new(),
@@ -522,6 +560,7 @@ struct Figures {
     calls_per_plan: Samples,
     plan_throttled: Samples,
     plan: Samples,
+    plan_cpu: Samples,
     plan_noop: Samples,
     plan_data: Samples,
     ratio_data: Samples,
@@ -537,15 +576,7 @@ struct Figures {
 
 impl Scenario<'_> {
     fn layout(&self) -> String {
-        if self.instances == 1 {
-            format!("1 × {}", self.n)
-        } else {
-            format!(
-                "{} × {:.0}",
-                self.instances,
-                self.n as f64 / self.instances as f64
-            )
-        }
+        layout(&split(self.n, self.instances))
     }
 
     fn live_topics(&self) -> usize {
@@ -640,6 +671,7 @@ impl Scenario<'_> {
             );
             f.plan_throttled.push(planned.total("throttled") as f64);
             f.plan.push(planned.seconds);
+            f.plan_cpu.extend(planned.provider_cpu);
             f.topic_lists_per_plan
                 .push(planned.action("GetTopicList", "requests") as f64);
             f.calls_per_plan.push(planned.total("requests") as f64);
@@ -701,6 +733,15 @@ impl Scenario<'_> {
             &layout,
             "plan wall (s)",
             &f.plan,
+            2,
+            String::new(),
+            None,
+        );
+        table.row(
+            tf,
+            &layout,
+            "  provider CPU per plan (s)",
+            &f.plan_cpu,
             2,
             String::new(),
             None,
