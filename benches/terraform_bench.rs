@@ -15,7 +15,7 @@
 //! Environment (defaults in brackets): `BENCH_N` [100,1000], `BENCH_INSTANCES` [1,3],
 //! `BENCH_TERRAFORM` [1.0.3,1.15.5], `BENCH_RUNS` [3] (plans and floors),
 //! `BENCH_WRITE_RUNS` [3; 1 for N > 300] (apply/destroy), `BENCH_HANDSHAKES` [20],
-//! `BENCH_WRITE_RATE` [20], `BENCH_VISIBILITY_MS` [1000], `BENCH_PARALLELISM` [N],
+//! `BENCH_WRITE_RATE` [20], `BENCH_VISIBILITY_MS` [1000], `BENCH_PARALLELISM` [100],
 //! `BENCH_REPORT` [file to write the table to as well]. Quick check:
 //! `BENCH_N=30 BENCH_RUNS=1 BENCH_INSTANCES=1 BENCH_TERRAFORM=1.15.5 cargo bench --bench terraform_bench`.
 
@@ -30,7 +30,7 @@ mod stats;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::{Emulator, Terraform, Workspace, DEMO_AK, DEMO_SK, PROVIDER_SOURCE};
 use serde_json::{json, Value};
@@ -50,6 +50,14 @@ const RSS_TARGET_MIB: f64 = 30.0;
 const HANDSHAKE_TARGET_MS: f64 = 50.0;
 /// Retry lines the API client logs at INFO (see `src/api/client.rs`).
 const RETRY_LINE: &str = "retrying alikafka request";
+/// Five times the write limit: at 20 writes/s and about two seconds per write (its wait
+/// included), 40 are in flight; Terraform is not the limit (checked: the same wall time
+/// as with -parallelism=1000).
+const DEFAULT_PARALLELISM: usize = 100;
+/// The service's window is per account, but each provider process has its own limiter:
+/// a command started within a second of the last one's calls could be throttled for the
+/// previous process's calls. Each measured command waits this long first.
+const BETWEEN_COMMANDS: Duration = Duration::from_millis(1100);
 
 struct Settings {
     sizes: Vec<usize>,
@@ -131,15 +139,26 @@ fn main() {
     let mut table = Table::default();
 
     let provider = provider_binary();
-    let handshake = measure_handshakes(&provider, settings.handshakes);
+    let (first, handshake) = measure_handshakes(&provider, settings.handshakes);
+    let mut first_start = Samples::default();
+    first_start.push(first);
+    table.row(
+        "-",
+        "-",
+        "provider start → handshake line, first start (ms)",
+        &first_start,
+        1,
+        String::new(),
+        None,
+    );
     table.row(
         "-",
         "-",
         "provider start → handshake line (ms)",
         &handshake,
-        0,
+        1,
         format!("< {HANDSHAKE_TARGET_MS}"),
-        handshake.max().map(|m| m < HANDSHAKE_TARGET_MS),
+        handshake.median().map(|m| m < HANDSHAKE_TARGET_MS),
     );
 
     let floor_dir = floor_provider_dir();
@@ -154,19 +173,30 @@ fn main() {
         &visibility,
     ]);
 
+    let bench = Bench {
+        settings: &settings,
+        emulator: &emulator,
+        provider: &provider,
+        floor_dir: floor_dir.path(),
+    };
     for tf in &settings.terraforms {
-        for &instances in &settings.layouts {
-            for &n in &settings.sizes {
+        for &n in &settings.sizes {
+            for &instances in &settings.layouts {
+                // Floors of the same shape: Terraform plans three blocks of 333 faster than
+                // one of 1,000.
+                let counts = split(n, instances);
+                let floors = Floors::apply(&bench, tf, &counts);
                 let scenario = Scenario {
+                    bench: &bench,
                     tf,
-                    emulator: &emulator,
-                    settings: &settings,
-                    floor_dir: floor_dir.path(),
-                    provider: &provider,
+                    floors: &floors,
                     instances,
                     n,
                 };
                 scenario.run(&mut table);
+                // A floor holds nothing remote: destroying it is for the figure only, and
+                // one layout is enough for that.
+                floors.finish(&bench, &mut table, instances == 1);
             }
         }
     }
@@ -182,19 +212,27 @@ fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-alikafka"))
 }
 
-fn measure_handshakes(provider: &Path, count: usize) -> Samples {
+/// The first start (the binary perhaps not yet in the page cache), then `count` more.
+fn measure_handshakes(provider: &Path, count: usize) -> (f64, Samples) {
     let cert = procs::go_plugin_client_cert_pem();
-    let mut samples = Samples::default();
-    for _ in 0..count {
+    let once = || {
         let (elapsed, line) = procs::time_to_handshake(provider, &cert);
         assert!(
             line.starts_with("1|6|"),
             "unexpected handshake line {line:?}"
         );
-        samples.push(elapsed.as_secs_f64() * 1000.0);
+        elapsed.as_secs_f64() * 1000.0
+    };
+    let first = once();
+    let mut samples = Samples::default();
+    for _ in 0..count {
+        samples.push(once());
     }
-    eprintln!("handshake: {} ms", samples.show(1));
-    samples
+    eprintln!(
+        "handshake: first {first:.1} ms, then {} ms",
+        samples.show(1)
+    );
+    (first, samples)
 }
 
 /// A directory holding `terraform-provider-floor`, a link to this executable.
@@ -217,6 +255,11 @@ fn emulator_config_toml() -> String {
         .expect("write to a string");
     }
     toml
+}
+
+/// `instances × topics` (topics of the largest instance).
+fn layout(counts: &[usize]) -> String {
+    format!("{} × {}", counts.len(), counts.iter().max().unwrap_or(&0))
 }
 
 /// Topic counts per instance: N spread as evenly as possible.
@@ -294,12 +337,43 @@ struct Measured {
     seconds: f64,
     stdout: String,
     peak_rss_mib: Option<f64>,
+    /// CPU time of the provider processes (as last sampled), in seconds.
+    provider_cpu: Option<f64>,
     /// The emulator's metrics for the command (cleared just before it).
     metrics: Value,
     retries: usize,
 }
 
 impl Measured {
+    /// `calls A/B/…, throttled X:n …, rss M MiB` for the progress lines.
+    fn summary(&self) -> String {
+        let mut calls = Vec::new();
+        let mut throttled = Vec::new();
+        if let Some(actions) = self.metrics["actions"].as_object() {
+            for (name, stats) in actions {
+                calls.push(format!("{name} {}", stats["requests"]));
+                if stats["throttled"].as_u64().unwrap_or(0) > 0 {
+                    throttled.push(format!("{name} {}", stats["throttled"]));
+                }
+            }
+        }
+        format!(
+            "{:.1} s; calls: {}; throttled: {}; retries {}; peak RSS {}; provider CPU {}",
+            self.seconds,
+            calls.join(", "),
+            if throttled.is_empty() {
+                "none".to_string()
+            } else {
+                throttled.join(", ")
+            },
+            self.retries,
+            self.peak_rss_mib
+                .map_or_else(|| "-".to_string(), |m| format!("{m:.1} MiB")),
+            self.provider_cpu
+                .map_or_else(|| "-".to_string(), |s| format!("{s:.2} s"))
+        )
+    }
+
     fn action(&self, action: &str, field: &str) -> u64 {
         self.metrics["actions"][action][field].as_u64().unwrap_or(0)
     }
@@ -308,55 +382,18 @@ impl Measured {
     }
 }
 
-struct Scenario<'a> {
-    tf: &'a Terraform,
-    emulator: &'a Emulator,
+/// What every measurement needs.
+struct Bench<'a> {
     settings: &'a Settings,
-    floor_dir: &'a Path,
+    emulator: &'a Emulator,
     provider: &'a Path,
-    instances: usize,
-    n: usize,
+    floor_dir: &'a Path,
 }
 
-/// What one scenario measured.
-#[derive(Default)]
-struct Figures {
-    topic_lists_per_plan: Samples,
-    calls_per_plan: Samples,
-    plan: Samples,
-    plan_noop: Samples,
-    plan_data: Samples,
-    ratio_data: Samples,
-    ratio_noop: Samples,
-    apply: Samples,
-    apply_throttled: Samples,
-    apply_retries: Samples,
-    destroy: Samples,
-    destroy_throttled: Samples,
-    destroy_retries: Samples,
-    apply_noop: Samples,
-    apply_data: Samples,
-    destroy_noop: Samples,
-    destroy_data: Samples,
-    rss: Samples,
-}
-
-impl Scenario<'_> {
-    fn layout(&self) -> String {
-        if self.instances == 1 {
-            format!("1 × {}", self.n)
-        } else {
-            format!(
-                "{} × {:.0}",
-                self.instances,
-                self.n as f64 / self.instances as f64
-            )
-        }
-    }
-
-    fn workspace(&self, kind: Kind) -> Workspace {
-        let counts = split(self.n, self.instances);
-        let ws = Workspace::new(self.tf, self.emulator);
+impl Bench<'_> {
+    /// A workspace of `kind` with `counts[i]` topics in instance `i`.
+    fn workspace(&self, tf: &Terraform, kind: Kind, counts: &[usize]) -> Workspace {
+        let ws = Workspace::new(tf, self.emulator);
         ws.write_file(
             "terraform.rc",
             &format!(
@@ -366,12 +403,15 @@ impl Scenario<'_> {
                 self.floor_dir.display()
             ),
         );
-        ws.write_file("main.tf", &config(kind, &counts));
+        ws.write_file("main.tf", &config(kind, counts));
         ws
     }
 
-    fn parallelism(&self) -> usize {
-        self.settings.parallelism.unwrap_or(self.n).max(10)
+    fn parallelism(&self) -> String {
+        format!(
+            "-parallelism={}",
+            self.settings.parallelism.unwrap_or(DEFAULT_PARALLELISM)
+        )
     }
 
     /// Runs one command, checking its exit code; measures time, the provider's peak RSS
@@ -379,6 +419,7 @@ impl Scenario<'_> {
     fn measure(&self, ws: &Workspace, kind: Kind, args: &[&str], expect_code: i32) -> Measured {
         let alikafka = kind == Kind::Alikafka;
         if alikafka {
+            std::thread::sleep(BETWEEN_COMMANDS);
             self.emulator.control_delete("metrics");
         }
         let log = ws.path().join("provider.log");
@@ -401,11 +442,10 @@ impl Scenario<'_> {
         assert_eq!(
             code,
             expect_code,
-            "terraform {} {} ({}, {}) exited {code}:\n{}\n{}",
-            self.tf.version,
+            "terraform {} {} ({}) exited {code}:\n{}\n{}",
+            ws.tf.version,
             args.join(" "),
             kind.label(),
-            self.layout(),
             tail(&stdout),
             tail(&String::from_utf8_lossy(&out.stderr))
         );
@@ -418,6 +458,9 @@ impl Scenario<'_> {
             peak_rss_mib: rss
                 .filter(|r| r.processes > 0)
                 .map(|r| r.peak_kib as f64 / 1024.0),
+            provider_cpu: rss
+                .filter(|r| r.processes > 0)
+                .map(|r| r.cpu_ms as f64 / 1000.0),
             metrics: if alikafka {
                 self.emulator.metrics()
             } else {
@@ -426,36 +469,147 @@ impl Scenario<'_> {
             retries,
         }
     }
+}
+
+/// The floor configurations of one scenario: same Terraform, same topics per block.
+struct Floors {
+    layout: String,
+    workspaces: Vec<(Kind, Workspace)>,
+    apply: Vec<(Kind, f64)>,
+}
+
+impl Floors {
+    fn apply(bench: &Bench, tf: &Terraform, counts: &[usize]) -> Floors {
+        let mut kinds = vec![Kind::NoopProvider];
+        if tf.at_least(1, 4) {
+            kinds.push(Kind::TerraformData);
+        }
+        let parallelism = bench.parallelism();
+        let args = [
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            parallelism.as_str(),
+        ];
+        let mut floors = Floors {
+            layout: layout(counts),
+            workspaces: Vec::new(),
+            apply: Vec::new(),
+        };
+        for kind in kinds {
+            let ws = bench.workspace(tf, kind, counts);
+            let applied = bench.measure(&ws, kind, &args, 0);
+            eprintln!(
+                "terraform {}, {}: {} apply {:.1} s",
+                tf.version,
+                floors.layout,
+                kind.label(),
+                applied.seconds
+            );
+            floors.apply.push((kind, applied.seconds));
+            floors.workspaces.push((kind, ws));
+        }
+        floors
+    }
+
+    /// Reports the floors' apply times, and destroys them first (timed) if `destroy`.
+    fn finish(self, bench: &Bench, table: &mut Table, destroy: bool) {
+        let parallelism = bench.parallelism();
+        let args = [
+            "destroy",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            parallelism.as_str(),
+        ];
+        for ((kind, ws), (_, applied)) in self.workspaces.iter().zip(&self.apply) {
+            let mut figures = vec![("apply", *applied)];
+            if destroy {
+                figures.push(("destroy", bench.measure(ws, *kind, &args, 0).seconds));
+            }
+            for (what, seconds) in figures {
+                let mut samples = Samples::default();
+                samples.push(seconds);
+                table.row(
+                    ws.tf.version,
+                    &self.layout,
+                    &format!("  {what}, {} (s)", kind.label()),
+                    &samples,
+                    1,
+                    String::new(),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+struct Scenario<'a> {
+    bench: &'a Bench<'a>,
+    tf: &'a Terraform,
+    floors: &'a Floors,
+    instances: usize,
+    n: usize,
+}
+
+/// What one scenario measured.
+#[derive(Default)]
+struct Figures {
+    topic_lists_per_plan: Samples,
+    calls_per_plan: Samples,
+    plan_throttled: Samples,
+    plan: Samples,
+    plan_cpu: Samples,
+    plan_noop: Samples,
+    plan_data: Samples,
+    ratio_data: Samples,
+    ratio_noop: Samples,
+    apply: Samples,
+    apply_throttled: Samples,
+    apply_retries: Samples,
+    destroy: Samples,
+    destroy_throttled: Samples,
+    destroy_retries: Samples,
+    rss: Samples,
+}
+
+impl Scenario<'_> {
+    fn layout(&self) -> String {
+        layout(&split(self.n, self.instances))
+    }
 
     fn live_topics(&self) -> usize {
         INSTANCES[..self.instances]
             .iter()
-            .map(|id| self.emulator.topics(id).len())
+            .map(|id| self.bench.emulator.topics(id).len())
             .sum()
     }
 
     /// The emulator takes whole requests per second.
     fn set_service_limits(&self, qps: f64, create_topic_qps: f64) {
         let (qps, create_topic_qps) = (qps.round() as u64, create_topic_qps.round() as u64);
-        self.emulator.control_put(
+        self.bench.emulator.control_put(
             "settings",
             json!({"qps": qps, "create_topic_qps": create_topic_qps}),
         );
     }
 
     fn run(&self, table: &mut Table) {
-        let tf_label = self.tf.version;
+        let bench = self.bench;
         eprintln!(
-            "== terraform {tf_label}, {} topics ({}) ==",
+            "== terraform {}, {} topics ({}) ==",
+            self.tf.version,
             self.n,
             self.layout()
         );
-        self.emulator.control_post("reset", json!({}));
-        let rate = self.settings.write_rate;
-        let parallelism = format!("-parallelism={}", self.parallelism());
-        let apply_args = |create_rate: f64, rps: f64| -> Vec<String> {
+        // Topics only: the floors' own state lives in their workspaces.
+        bench.emulator.control_post("reset", json!({}));
+        let rate = bench.settings.write_rate;
+        let parallelism = bench.parallelism();
+        let write_args = |command: &str, create_rate: f64, rps: f64| -> Vec<String> {
             vec![
-                "apply".into(),
+                command.into(),
                 "-auto-approve".into(),
                 "-no-color".into(),
                 "-input=false".into(),
@@ -464,49 +618,15 @@ impl Scenario<'_> {
                 format!("-var=requests_per_second={rps}"),
             ]
         };
-        let plan_args = ["plan", "-no-color", "-input=false", "-detailed-exitcode"];
-        let floor_apply = [
-            "apply",
-            "-auto-approve",
-            "-no-color",
-            "-input=false",
-            parallelism.as_str(),
-        ];
-        let floor_destroy = [
-            "destroy",
-            "-auto-approve",
-            "-no-color",
-            "-input=false",
-            parallelism.as_str(),
-        ];
-
-        let mut kinds = vec![Kind::NoopProvider];
-        if self.tf.at_least(1, 4) {
-            kinds.push(Kind::TerraformData);
-        }
-        let ws_kafka = self.workspace(Kind::Alikafka);
-        let floors: Vec<(Kind, Workspace)> =
-            kinds.iter().map(|&k| (k, self.workspace(k))).collect();
+        let ws_kafka = bench.workspace(self.tf, Kind::Alikafka, &split(self.n, self.instances));
 
         let mut f = Figures::default();
-        for (kind, ws) in &floors {
-            let applied = self.measure(ws, *kind, &floor_apply, 0);
-            match kind {
-                Kind::NoopProvider => f.apply_noop.push(applied.seconds),
-                _ => f.apply_data.push(applied.seconds),
-            }
-        }
-
-        let write_runs = self.settings.write_runs_for(self.n);
+        let write_runs = bench.settings.write_runs_for(self.n);
         for run in 0..write_runs {
             // apply: CreateTopic at the raised limit on both sides, other actions at 3/s.
             self.set_service_limits(READ_RATE, rate);
-            let applied = self.measure(
-                &ws_kafka,
-                Kind::Alikafka,
-                &as_str(&apply_args(rate, READ_RATE)),
-                0,
-            );
+            let args = write_args("apply", rate, READ_RATE);
+            let applied = bench.measure(&ws_kafka, Kind::Alikafka, &as_str(&args), 0);
             assert_eq!(self.live_topics(), self.n, "apply created every topic");
             assert_eq!(
                 applied.action("CreateTopic", "succeeded"),
@@ -517,71 +637,48 @@ impl Scenario<'_> {
             f.apply_throttled.push(applied.total("throttled") as f64);
             f.apply_retries.push(applied.retries as f64);
             f.rss.extend(applied.peak_rss_mib);
-            eprintln!(
-                "  apply {:.1} s, throttled {}, retries {}, calls {}",
-                applied.seconds,
-                applied.total("throttled"),
-                applied.retries,
-                applied.total("requests")
-            );
+            eprintln!("  apply {}", applied.summary());
 
             if run == 0 {
-                self.plans(&ws_kafka, &floors, &plan_args, &mut f);
+                self.plans(&ws_kafka, &mut f);
             }
 
             // destroy: DeleteTopic (like every action but CreateTopic) at the raised limit.
             self.set_service_limits(rate, rate);
-            let mut destroy = apply_args(rate, rate);
-            destroy[0] = "destroy".into();
-            let destroyed = self.measure(&ws_kafka, Kind::Alikafka, &as_str(&destroy), 0);
+            let args = write_args("destroy", rate, rate);
+            let destroyed = bench.measure(&ws_kafka, Kind::Alikafka, &as_str(&args), 0);
             assert_eq!(self.live_topics(), 0, "destroy deleted every topic");
             f.destroy.push(destroyed.seconds);
             f.destroy_throttled
                 .push(destroyed.total("throttled") as f64);
             f.destroy_retries.push(destroyed.retries as f64);
             f.rss.extend(destroyed.peak_rss_mib);
-            eprintln!(
-                "  destroy {:.1} s, throttled {}, retries {}, calls {}",
-                destroyed.seconds,
-                destroyed.total("throttled"),
-                destroyed.retries,
-                destroyed.total("requests")
-            );
-        }
-        for (kind, ws) in &floors {
-            let destroyed = self.measure(ws, *kind, &floor_destroy, 0);
-            match kind {
-                Kind::NoopProvider => f.destroy_noop.push(destroyed.seconds),
-                _ => f.destroy_data.push(destroyed.seconds),
-            }
+            eprintln!("  destroy {}", destroyed.summary());
         }
         self.report(&f, table);
     }
 
     /// `runs` plans of each configuration, interleaved so that machine load hits all alike.
-    fn plans(
-        &self,
-        ws_kafka: &Workspace,
-        floors: &[(Kind, Workspace)],
-        plan_args: &[&str],
-        f: &mut Figures,
-    ) {
+    fn plans(&self, ws_kafka: &Workspace, f: &mut Figures) {
+        let bench = self.bench;
+        let plan_args = ["plan", "-no-color", "-input=false", "-detailed-exitcode"];
         self.set_service_limits(READ_RATE, 1.0);
-        for _ in 0..self.settings.runs {
-            let planned = self.measure(ws_kafka, Kind::Alikafka, plan_args, 0);
+        for _ in 0..bench.settings.runs {
+            let planned = bench.measure(ws_kafka, Kind::Alikafka, &plan_args, 0);
             assert!(
                 planned.stdout.contains("No changes"),
                 "a plan after apply proposes nothing"
             );
-            assert_eq!(planned.total("throttled"), 0, "plans are never throttled");
+            f.plan_throttled.push(planned.total("throttled") as f64);
             f.plan.push(planned.seconds);
+            f.plan_cpu.extend(planned.provider_cpu);
             f.topic_lists_per_plan
                 .push(planned.action("GetTopicList", "requests") as f64);
             f.calls_per_plan.push(planned.total("requests") as f64);
             f.rss.extend(planned.peak_rss_mib);
-            let mut line = format!("  plan {:.2} s", planned.seconds);
-            for (kind, ws) in floors {
-                let floor = self.measure(ws, *kind, plan_args, 0);
+            let mut line = format!("  plan {}", planned.summary());
+            for (kind, ws) in &self.floors.workspaces {
+                let floor = bench.measure(ws, *kind, &plan_args, 0);
                 let ratio = planned.seconds / floor.seconds;
                 match kind {
                     Kind::NoopProvider => {
@@ -595,17 +692,14 @@ impl Scenario<'_> {
                 }
                 write!(line, " | {} {:.2} s", kind.label(), floor.seconds).expect("string");
             }
-            eprintln!(
-                "{line} | GetTopicList {}",
-                planned.action("GetTopicList", "requests")
-            );
+            eprintln!("{line}");
         }
     }
 
     fn report(&self, f: &Figures, table: &mut Table) {
         let tf = self.tf.version;
         let layout = self.layout();
-        let rate = self.settings.write_rate;
+        let rate = self.bench.settings.write_rate;
         let at_most = |s: &Samples, limit: f64| s.max().map(|m| m <= limit);
         table.row(
             tf,
@@ -628,8 +722,26 @@ impl Scenario<'_> {
         table.row(
             tf,
             &layout,
+            "plan throttled answers",
+            &f.plan_throttled,
+            0,
+            "0".into(),
+            at_most(&f.plan_throttled, 0.0),
+        );
+        table.row(
+            tf,
+            &layout,
             "plan wall (s)",
             &f.plan,
+            2,
+            String::new(),
+            None,
+        );
+        table.row(
+            tf,
+            &layout,
+            "  provider CPU per plan (s)",
+            &f.plan_cpu,
             2,
             String::new(),
             None,
@@ -691,22 +803,13 @@ impl Scenario<'_> {
 
         let limit_seconds = self.n as f64 / rate;
         let write_target = 1.1 * limit_seconds + 5.0;
-        for (what, wall, throttled, retries, floor_noop, floor_data) in [
-            (
-                "apply",
-                &f.apply,
-                &f.apply_throttled,
-                &f.apply_retries,
-                &f.apply_noop,
-                &f.apply_data,
-            ),
+        for (what, wall, throttled, retries) in [
+            ("apply", &f.apply, &f.apply_throttled, &f.apply_retries),
             (
                 "destroy",
                 &f.destroy,
                 &f.destroy_throttled,
                 &f.destroy_retries,
-                &f.destroy_noop,
-                &f.destroy_data,
             ),
         ] {
             table.row(
@@ -749,26 +852,6 @@ impl Scenario<'_> {
                 "0".into(),
                 at_most(retries, 0.0),
             );
-            table.row(
-                tf,
-                &layout,
-                &format!("  {what}, no-op provider floor (s)"),
-                floor_noop,
-                1,
-                String::new(),
-                None,
-            );
-            if !floor_data.is_empty() {
-                table.row(
-                    tf,
-                    &layout,
-                    &format!("  {what}, terraform_data floor (s)"),
-                    floor_data,
-                    1,
-                    String::new(),
-                    None,
-                );
-            }
         }
         table.row(
             tf,

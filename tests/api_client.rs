@@ -503,7 +503,9 @@ async fn concurrent_calls_keep_to_the_configured_rate() {
         gaps.iter().min().unwrap_or(&0),
         gaps.iter().max().unwrap_or(&0)
     );
-    assert!(span >= Duration::from_millis(1900), "{span:?}");
+    // Ten may leave at once (the service's window allows it); the eleventh waits until a
+    // second after the first was answered.
+    assert!(span >= Duration::from_secs(1), "{span:?}");
     assert!(
         busiest_window <= 10,
         "{busiest_window} requests in one second"
@@ -539,9 +541,10 @@ async fn limiter_is_shared_between_clients_of_one_key() {
     );
     ra.expect("a");
     rb.expect("b");
-    // Six calls at 5/s through one limiter: five intervals of 210 ms at least.
+    // Six calls at 5/s through one limiter: the sixth waits a second after the first's
+    // answer (with a limiter each, all six would leave at once).
     assert!(
-        started.elapsed() >= Duration::from_millis(1050),
+        started.elapsed() >= Duration::from_secs(1),
         "{:?}",
         started.elapsed()
     );

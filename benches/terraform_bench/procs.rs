@@ -20,11 +20,13 @@ pub struct PeakRss {
     handle: JoinHandle<PeakReport>,
 }
 
-/// What the sampler saw: the largest peak of any one process, and how many processes.
+/// What the sampler saw: the largest peak of any one process, how many processes, and
+/// their CPU time (user + system) as last seen.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PeakReport {
     pub peak_kib: u64,
     pub processes: usize,
+    pub cpu_ms: u64,
 }
 
 impl PeakRss {
@@ -36,12 +38,16 @@ impl PeakRss {
         let flag = stop.clone();
         let handle = std::thread::spawn(move || {
             let mut peaks: std::collections::HashMap<u32, u64> = Default::default();
+            let mut cpu: std::collections::HashMap<u32, u64> = Default::default();
             loop {
                 let last_round = flag.load(Ordering::SeqCst);
                 for pid in pids_running(&binary) {
                     if let Some(kib) = vm_hwm_kib(pid) {
                         let peak = peaks.entry(pid).or_default();
                         *peak = (*peak).max(kib);
+                    }
+                    if let Some(ms) = cpu_ms(pid) {
+                        cpu.insert(pid, ms);
                     }
                 }
                 if last_round {
@@ -52,6 +58,7 @@ impl PeakRss {
             PeakReport {
                 peak_kib: peaks.values().copied().max().unwrap_or(0),
                 processes: peaks.len(),
+                cpu_ms: cpu.values().sum(),
             }
         });
         PeakRss { stop, handle }
@@ -82,6 +89,16 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// User + system CPU time of `pid` so far, in milliseconds (clock ticks of 10 ms).
+fn cpu_ms(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may contain spaces) in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok());
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+    Some((ticks(11)? + ticks(12)?) * 10)
 }
 
 /// Starts `binary` as Terraform does (cookie, protocol versions, a go-plugin-shaped P-521

@@ -15,7 +15,7 @@ use super::config::{ClientConfig, ConfigError};
 use super::credentials::Credentials;
 use super::endpoint::{resolve_endpoint, validate_region, Endpoint};
 use super::error::{codes, sanitized_prefix, ApiError, ErrorKind};
-use super::ratelimit::{limiter_for, slot_interval};
+use super::ratelimit::{limiter_for, RateLimit};
 use super::signing::{canonical_query, percent_encode, sign, string_to_sign};
 
 /// Quoted body prefixes are at most this many characters.
@@ -205,7 +205,11 @@ impl Client {
         let params = action.params();
         let inner = &self.inner;
         let limiter = limiter_for(&inner.credentials.access_key_id, &inner.config.region, name);
-        let interval = inner.config.rate_limits.rate_for(name).map(slot_interval);
+        let limit = inner
+            .config
+            .rate_limits
+            .rate_for(name)
+            .and_then(RateLimit::per_second);
         let mut last_error: Option<ApiError> = None;
         let mut attempt: u32 = 0;
         // Whether an attempt so far may have been carried out despite failing.
@@ -220,15 +224,17 @@ impl Client {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(give_up(last_error, "before the request was sent"));
             }
-            if let Some(interval) = interval {
-                match unless_stopped(stop, limiter.acquire(interval, deadline)).await {
-                    Some(Ok(())) => {}
+            // Held until the answer is in: the limiter times the next requests from it.
+            let permit = match limit {
+                Some(limit) => match unless_stopped(stop, limiter.acquire(limit, deadline)).await {
+                    Some(Ok(permit)) => Some(permit),
                     Some(Err(())) => {
                         return Err(give_up(last_error, "before a rate-limit slot was free"))
                     }
                     None => return Err(stopped_error(name, attempt, uncertain)),
-                }
-            }
+                },
+                None => None,
+            };
             if stop.is_some_and(CancellationToken::is_cancelled) {
                 return Err(stopped_error(name, attempt, uncertain));
             }
@@ -252,6 +258,7 @@ impl Client {
                 },
                 None => sent.await,
             };
+            drop(permit);
             let Failure {
                 mut error,
                 retry_after,

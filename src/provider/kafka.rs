@@ -58,12 +58,20 @@ type Stamped<T> = (Arc<Vec<T>>, Instant);
 
 impl Kafka {
     pub fn new(client: Client) -> Kafka {
+        Kafka::with_poll_interval(client, DEFAULT_POLL_INTERVAL)
+    }
+
+    /// Polls every `interval` (shorter ones for tests against an instant emulator). Lists
+    /// of one instance are fetched at most twice per interval, however many resources
+    /// wait on them and however high the read limit.
+    pub fn with_poll_interval(client: Client, interval: Duration) -> Kafka {
+        let spacing = interval / 2;
         Kafka {
             client,
-            topics: SharedList::default(),
-            groups: SharedList::default(),
-            instances: SharedList::default(),
-            poll_interval: DEFAULT_POLL_INTERVAL,
+            topics: SharedList::spaced(spacing),
+            groups: SharedList::spaced(spacing),
+            instances: SharedList::spaced(spacing),
+            poll_interval: interval,
             journal: Journal::disabled(),
         }
     }
@@ -76,12 +84,6 @@ impl Kafka {
 
     pub fn journal(&self) -> &Journal {
         &self.journal
-    }
-
-    /// Shorter polls for tests against an instant emulator.
-    pub fn with_poll_interval(mut self, interval: Duration) -> Kafka {
-        self.poll_interval = interval;
-        self
     }
 
     pub fn client(&self) -> &Client {
@@ -263,7 +265,7 @@ mod tests {
             Credentials::new("ak", "sk", None),
         )
         .expect("client");
-        Kafka::new(client).with_poll_interval(Duration::from_millis(interval_ms))
+        Kafka::with_poll_interval(client, Duration::from_millis(interval_ms))
     }
 
     /// A fetch answering `lists` in turn (the last one forever), recording each

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 use tokio::time::Instant;
@@ -58,6 +59,8 @@ struct Completed<T> {
 struct Slot<T, E> {
     /// Bumped by every write to the key.
     generation: u64,
+    /// When the last fetch was asked for.
+    last_asked: Option<Instant>,
     /// The most recently sent fetch that succeeded.
     latest: Option<Completed<T>>,
     in_flight: Option<InFlight<T, E>>,
@@ -67,6 +70,7 @@ impl<T, E> Default for Slot<T, E> {
     fn default() -> Self {
         Slot {
             generation: 0,
+            last_asked: None,
             latest: None,
             in_flight: None,
         }
@@ -81,15 +85,26 @@ struct Slots<T, E> {
 /// A per-key (per-instance) cache of one list, with request coalescing.
 pub struct SharedList<T, E> {
     slots: Arc<Mutex<Slots<T, E>>>,
+    min_spacing: Duration,
 }
 
 impl<T, E> Default for SharedList<T, E> {
     fn default() -> Self {
+        SharedList::spaced(Duration::ZERO)
+    }
+}
+
+impl<T, E> SharedList<T, E> {
+    /// A list whose fetches of one key are asked for at least `min_spacing` apart: when
+    /// the service's read limit is high, waits after a stream of writes would otherwise
+    /// fetch a whole list for nearly every write.
+    pub fn spaced(min_spacing: Duration) -> Self {
         SharedList {
             slots: Arc::new(Mutex::new(Slots {
                 next_id: 0,
                 by_key: HashMap::new(),
             })),
+            min_spacing,
         }
     }
 }
@@ -182,9 +197,18 @@ where
         }
         let sent = SendMark::default();
         let asked_at = Instant::now();
+        let start_at = slot
+            .last_asked
+            .map_or(asked_at, |last| (last + self.min_spacing).max(asked_at));
+        slot.last_asked = Some(start_at);
+        let request = fetch(sent.clone());
         // Spawned so that a caller cancelled by Terraform's Ctrl-C does not cancel the
-        // fetch for everyone else sharing it.
-        let task = tokio::spawn(fetch(sent.clone()));
+        // fetch for everyone else sharing it. Until it starts, it is not sent: callers
+        // join it.
+        let task = tokio::spawn(async move {
+            tokio::time::sleep_until(start_at).await;
+            request.await
+        });
         let shared_slots = self.slots.clone();
         let owned_key = key.to_string();
         let mark = sent.clone();
@@ -457,5 +481,33 @@ mod tests {
         assert_eq!(*list.get("i", counting_fetch(&calls, 3)).await.unwrap(), 3);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert_eq!(*list.get("i", counting_fetch(&calls, 4)).await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn fetches_of_a_spaced_list_are_asked_for_at_least_its_spacing_apart() {
+        let list: SharedList<u32, String> = SharedList::spaced(Duration::from_millis(200));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (_, first) = list
+            .get_fresh_stamped("i", Instant::now(), counting_fetch(&calls, 1))
+            .await
+            .unwrap();
+        let (value, second) = list
+            .get_fresh_stamped(
+                "i",
+                first + Duration::from_nanos(1),
+                counting_fetch(&calls, 2),
+            )
+            .await
+            .unwrap();
+        assert_eq!(*value, 2);
+        assert!(
+            second - first >= Duration::from_millis(200),
+            "{:?}",
+            second - first
+        );
+        // Another key is not held back.
+        let started = Instant::now();
+        list.get("j", counting_fetch(&calls, 3)).await.unwrap();
+        assert!(started.elapsed() < Duration::from_millis(150));
     }
 }
