@@ -246,7 +246,9 @@ impl Client {
                 hook();
             }
 
-            let sent = self.attempt::<A>(name, version, &params, attempt);
+            // Boxed: calls waiting for a rate-limit slot (up to -parallelism of them) then
+            // hold a pointer, not the whole HTTP exchange state.
+            let sent = Box::pin(self.attempt::<A>(name, version, &params, attempt));
             let outcome = match deadline {
                 Some(d) => match tokio::time::timeout_at(d, sent).await {
                     Ok(outcome) => outcome,

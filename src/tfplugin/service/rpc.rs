@@ -196,7 +196,7 @@ impl<P: ProviderDef> ProviderServer<P> {
     async fn apply(
         &self,
         ctx: &Context,
-        req: pb::apply_resource_change::Request,
+        mut req: pb::apply_resource_change::Request,
         resp: &mut pb::apply_resource_change::Response,
     ) -> Result<(), Diagnostics> {
         // If anything fails before the resource code runs, nothing changed.
@@ -204,25 +204,29 @@ impl<P: ProviderDef> ProviderServer<P> {
         resp.private = req.planned_private.clone();
         let resource = self.resource(&req.type_name)?;
         let ty = &resource.value_type;
-        let prior_state = decode_dynamic(req.prior_state.as_ref(), ty, "prior state")?;
-        let planned_state = decode_dynamic(req.planned_state.as_ref(), ty, "planned state")?;
-        let config = decode_dynamic(req.config.as_ref(), ty, "configuration")?;
+        // Taken out of the request so that the encoded copies are freed before the resource
+        // code waits (with -parallelism=1000, a thousand operations wait at once).
+        let prior_state = decode_dynamic(req.prior_state.take().as_ref(), ty, "prior state")?;
+        let planned_state = decode_dynamic(req.planned_state.take().as_ref(), ty, "planned state")?;
+        let config = decode_dynamic(req.config.take().as_ref(), ty, "configuration")?;
+        let planned_private = req.planned_private;
         let implementation = &resource.implementation;
 
+        // The prior state is moved into the request, not copied, and taken back on failure.
         let (new_state, mut diagnostics) = if planned_state.is_null() {
             let delete = DeleteRequest {
-                prior_state: prior_state.clone(),
-                planned_private: req.planned_private,
+                prior_state,
+                planned_private,
             };
             match implementation.delete(ctx, &delete).await {
                 Ok(()) => (Value::Null, Diagnostics::new()),
-                Err(d) => (prior_state, d),
+                Err(d) => (delete.prior_state, d),
             }
         } else if prior_state.is_null() {
             let create = CreateRequest {
                 config,
                 planned_state,
-                planned_private: req.planned_private,
+                planned_private,
             };
             match implementation.create(ctx, &create).await {
                 Ok(state) => (state, Diagnostics::new()),
@@ -231,13 +235,13 @@ impl<P: ProviderDef> ProviderServer<P> {
         } else {
             let update = UpdateRequest {
                 config,
-                prior_state: prior_state.clone(),
+                prior_state,
                 planned_state,
-                planned_private: req.planned_private,
+                planned_private,
             };
             match implementation.update(ctx, &update).await {
                 Ok(state) => (state, Diagnostics::new()),
-                Err(e) => (e.state.unwrap_or(prior_state), e.diagnostics),
+                Err(e) => (e.state.unwrap_or(update.prior_state), e.diagnostics),
             }
         };
         let mut new_state = new_state;
