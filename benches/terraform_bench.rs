@@ -13,7 +13,7 @@
 //! - the provider's peak RSS during each command, and its time to the handshake line.
 //!
 //! Environment (defaults in brackets): `BENCH_N` [100,1000], `BENCH_INSTANCES` [1,3],
-//! `BENCH_TERRAFORM` [1.0.3,1.15.5], `BENCH_RUNS` [3] (plans and floors),
+//! `BENCH_TERRAFORM` [1.0.3,1.15.5], `BENCH_RUNS` [5] (plans and floors),
 //! `BENCH_WRITE_RUNS` [3; 1 for N > 300] (apply/destroy), `BENCH_HANDSHAKES` [20],
 //! `BENCH_WRITE_RATE` [20], `BENCH_VISIBILITY_MS` [1000], `BENCH_PARALLELISM` [100],
 //! `BENCH_REPORT` [file to write the table to as well]. Quick check:
@@ -110,7 +110,7 @@ impl Settings {
                 .iter()
                 .map(|v| common::terraform(v))
                 .collect(),
-            runs: env_num("BENCH_RUNS").unwrap_or(3).max(1),
+            runs: env_num("BENCH_RUNS").unwrap_or(5).max(1),
             write_runs: env_num("BENCH_WRITE_RUNS"),
             handshakes: env_num("BENCH_HANDSHAKES").unwrap_or(20).max(1),
             write_rate: env_num("BENCH_WRITE_RATE").unwrap_or(20.0),
@@ -124,7 +124,7 @@ impl Settings {
     /// large sizes run once by default to keep the whole benchmark near 15 minutes.
     fn write_runs_for(&self, n: usize) -> usize {
         self.write_runs
-            .unwrap_or(if n > 300 { 1 } else { self.runs })
+            .unwrap_or(if n > 300 { 1 } else { 3 })
             .max(1)
     }
 }
@@ -923,7 +923,7 @@ impl Table {
             "terraform_bench: median [min–max]; plans {} runs, writes {} run(s) per size (1 for N > 300 unless BENCH_WRITE_RUNS), \
              write limit {}/s, visibility delay {} ms; total {:.0} s\n\n",
             settings.runs,
-            settings.write_runs.map_or_else(|| settings.runs.to_string(), |r| r.to_string()),
+            settings.write_runs.map_or_else(|| "3".to_string(), |r| r.to_string()),
             settings.write_rate,
             settings.visibility_ms,
             seconds
