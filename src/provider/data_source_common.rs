@@ -30,6 +30,21 @@ fn compile(text: &str) -> Result<Regex, String> {
     })
 }
 
+/// The configured `name_regex`, compiled. It was validated at plan time unless it was
+/// unknown then: an invalid one is reported here, at its attribute.
+pub fn name_regex(text: Option<&str>) -> Result<Option<Regex>, Diagnostic> {
+    text.map(|text| {
+        compile(text).map_err(|message| {
+            Diagnostic::error(
+                "Invalid attribute value",
+                format!("Attribute name_regex {message}."),
+            )
+            .at(AttributePath::attr("name_regex"))
+        })
+    })
+    .transpose()
+}
+
 /// regex's errors draw a caret under the pattern over several lines; Terraform wraps text.
 fn one_line(text: &str) -> String {
     text.lines()
@@ -60,16 +75,7 @@ impl NameFilter {
     /// unless it was unknown then: an invalid one is reported here, at its attribute.
     pub fn from_config(config: &Value) -> Result<NameFilter, Diagnostics> {
         let c: ListConfig = crate::tfplugin::framework::decode(config)?;
-        let regex = match &c.name_regex {
-            Some(text) => Some(compile(text).map_err(|message| {
-                Diagnostic::error(
-                    "Invalid attribute value",
-                    format!("Attribute name_regex {message}."),
-                )
-                .at(AttributePath::attr("name_regex"))
-            })?),
-            None => None,
-        };
+        let regex = name_regex(c.name_regex.as_deref())?;
         Ok(NameFilter {
             instance_id: c.instance_id,
             ids: c.ids,
@@ -107,6 +113,33 @@ pub fn ids_output(config: &Value, found: impl Iterator<Item = String>) -> Value 
 
 pub fn strings(items: impl Iterator<Item = String>) -> Value {
     Value::List(items.map(Value::from).collect())
+}
+
+/// The whole result of a list data source over an instance's items: the filters as
+/// configured, then the IDs and names of the items `filter` keeps and, under `list`,
+/// each of them as `item` renders it.
+pub fn list_result<T>(
+    config: &Value,
+    filter: &NameFilter,
+    all: &[T],
+    name_of: impl Fn(&T) -> &str,
+    list: &str,
+    item: impl Fn(&T) -> Value,
+) -> Value {
+    let found: Vec<&T> = all.iter().filter(|x| filter.keeps(name_of(x))).collect();
+    Value::object([
+        ("instance_id", config.attr("instance_id").clone()),
+        ("name_regex", config.attr("name_regex").clone()),
+        (
+            "ids",
+            ids_output(config, found.iter().map(|x| filter.id_of(name_of(x)))),
+        ),
+        (
+            "names",
+            strings(found.iter().map(|x| name_of(x).to_owned())),
+        ),
+        (list, Value::List(found.into_iter().map(item).collect())),
+    ])
 }
 
 /// The `instance_id` argument every issue-9 data source has.

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use super::data_source_common::{
-    filter_attributes, ids_output, instance_id_attribute, read_error, strings, NameFilter,
+    filter_attributes, instance_id_attribute, list_result, read_error, NameFilter,
 };
 use super::Shared;
 use crate::api::ConsumerInfo;
@@ -49,32 +49,16 @@ fn group_value(filter: &NameFilter, region: &str, g: &ConsumerInfo) -> Value {
     ])
 }
 
+/// The data source's whole result for the groups the service listed.
 fn result(config: &Value, filter: &NameFilter, region: &str, all: &[ConsumerInfo]) -> Value {
-    let found: Vec<&ConsumerInfo> = all
-        .iter()
-        .filter(|g| filter.keeps(&g.consumer_id))
-        .collect();
-    Value::object([
-        ("instance_id", config.attr("instance_id").clone()),
-        ("name_regex", config.attr("name_regex").clone()),
-        (
-            "ids",
-            ids_output(config, found.iter().map(|g| filter.id_of(&g.consumer_id))),
-        ),
-        (
-            "names",
-            strings(found.iter().map(|g| g.consumer_id.clone())),
-        ),
-        (
-            "groups",
-            Value::List(
-                found
-                    .into_iter()
-                    .map(|g| group_value(filter, region, g))
-                    .collect(),
-            ),
-        ),
-    ])
+    list_result(
+        config,
+        filter,
+        all,
+        |g| &g.consumer_id,
+        "groups",
+        |g| group_value(filter, region, g),
+    )
 }
 
 #[async_trait]

@@ -5,11 +5,12 @@ use async_trait::async_trait;
 use regex::Regex;
 use serde::Deserialize;
 
+use super::data_source_common::{ids_output, name_regex, strings, valid_regex};
 use super::diag;
 use super::Shared;
 use crate::api::InstanceInfo;
-use crate::tfplugin::cty::{AttributePath, Type, Value};
-use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::tfplugin::cty::{Type, Value};
+use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{Context, DataSource};
 use crate::tfplugin::schema::{Attribute, Description, Schema};
 
@@ -55,27 +56,6 @@ fn instance_type() -> Type {
     }))
 }
 
-fn valid_regex(value: &Value) -> Result<(), String> {
-    let text = value
-        .as_str()
-        .ok_or_else(|| format!("expected a string, got a {}", value.kind_name()))?;
-    Regex::new(text).map(|_| ()).map_err(|e| {
-        format!(
-            "is not a valid regular expression: {}",
-            one_line(&e.to_string())
-        )
-    })
-}
-
-/// regex's errors draw a caret under the pattern over several lines; Terraform wraps text.
-fn one_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[derive(Deserialize)]
 struct Filters {
     ids: Option<Vec<String>>,
@@ -112,10 +92,6 @@ fn instance_value(i: &InstanceInfo) -> Value {
             Value::from(i.open_source_version().map(str::to_string)),
         ),
     ])
-}
-
-fn strings(items: impl Iterator<Item = String>) -> Value {
-    Value::List(items.map(Value::from).collect())
 }
 
 #[async_trait]
@@ -159,29 +135,14 @@ impl DataSource for InstancesDataSource {
 
     async fn read(&self, ctx: &Context, config: &Value) -> Result<Value, Diagnostics> {
         let filters: Filters = ctx.decode(config)?;
-        let regex = match &filters.name_regex {
-            Some(text) => Some(Regex::new(text).map_err(|e| {
-                Diagnostic::error(
-                    "Invalid attribute value",
-                    format!(
-                        "Attribute name_regex is not a valid regular expression: {}.",
-                        one_line(&e.to_string())
-                    ),
-                )
-                .at(AttributePath::attr("name_regex"))
-            })?),
-            None => None,
-        };
+        let regex = name_regex(filters.name_regex.as_deref())?;
         let kafka = self.shared.kafka()?;
         let all = ctx
             .run(kafka.instances())
             .await?
             .map_err(|e| diag::api_errors("Cannot list the alikafka instances", &e))?;
         let found = select(&all, filters.ids.as_deref(), regex.as_ref());
-        let ids = match config.attr("ids") {
-            configured @ Value::List(_) => configured.clone(),
-            _ => strings(found.iter().map(|i| i.instance_id.clone())),
-        };
+        let ids = ids_output(config, found.iter().map(|i| i.instance_id.clone()));
         Ok(Value::object([
             ("ids", ids),
             ("name_regex", config.attr("name_regex").clone()),
@@ -239,16 +200,5 @@ mod tests {
         v.conforms_to(&instance_type()).unwrap();
         assert_eq!(v.attr("deploy_type"), &Value::from(5));
         assert!(v.attr("vpc_id").is_null());
-    }
-
-    #[test]
-    fn regex_validation_explains_itself_on_one_line() {
-        let err = valid_regex(&Value::from("([a-z")).unwrap_err();
-        assert!(
-            err.starts_with("is not a valid regular expression"),
-            "{err}"
-        );
-        assert!(!err.contains('\n'), "{err}");
-        assert!(valid_regex(&Value::from("^prod-")).is_ok());
     }
 }

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 
 use super::data_source_common::{
-    filter_attributes, ids_output, instance_id_attribute, read_error, strings, NameFilter,
+    filter_attributes, instance_id_attribute, list_result, read_error, NameFilter,
 };
 use super::Shared;
 use crate::api::TopicInfo;
@@ -67,25 +67,14 @@ fn topic_value(filter: &NameFilter, region: &str, t: &TopicInfo) -> Value {
 
 /// The data source's whole result for the topics the service listed.
 fn result(config: &Value, filter: &NameFilter, region: &str, all: &[TopicInfo]) -> Value {
-    let found: Vec<&TopicInfo> = all.iter().filter(|t| filter.keeps(&t.topic)).collect();
-    Value::object([
-        ("instance_id", config.attr("instance_id").clone()),
-        ("name_regex", config.attr("name_regex").clone()),
-        (
-            "ids",
-            ids_output(config, found.iter().map(|t| filter.id_of(&t.topic))),
-        ),
-        ("names", strings(found.iter().map(|t| t.topic.clone()))),
-        (
-            "topics",
-            Value::List(
-                found
-                    .into_iter()
-                    .map(|t| topic_value(filter, region, t))
-                    .collect(),
-            ),
-        ),
-    ])
+    list_result(
+        config,
+        filter,
+        all,
+        |t| &t.topic,
+        "topics",
+        |t| topic_value(filter, region, t),
+    )
 }
 
 #[async_trait]
