@@ -214,7 +214,7 @@ fn provider_binary() -> PathBuf {
 
 /// The first start (the binary perhaps not yet in the page cache), then `count` more.
 fn measure_handshakes(provider: &Path, count: usize) -> (f64, Samples) {
-    let cert = procs::go_plugin_client_cert_pem();
+    let cert = common::go_plugin_client_cert().0.pem();
     let once = || {
         let (elapsed, line) = procs::time_to_handshake(provider, &cert);
         assert!(

@@ -25,6 +25,8 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::{Channel, Endpoint, Uri};
 use tonic::Code;
 
+mod common;
+
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------
@@ -38,28 +40,7 @@ struct ClientIdentity {
 }
 
 fn go_plugin_client_cert() -> ClientIdentity {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-        IsCa, KeyPair, KeyUsagePurpose,
-    };
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-    let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-    let mut name = DistinguishedName::new();
-    name.push(DnType::OrganizationName, "HashiCorp");
-    name.push(DnType::CommonName, "localhost");
-    params.distinguished_name = name;
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-        KeyUsagePurpose::KeyAgreement,
-        KeyUsagePurpose::KeyCertSign,
-    ];
-    params.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ClientAuth,
-        ExtendedKeyUsagePurpose::ServerAuth,
-    ];
-    let cert = params.self_signed(&key).expect("self-signed");
+    let (cert, key) = common::go_plugin_client_cert();
     ClientIdentity {
         cert_pem: cert.pem(),
         cert_der: cert.der().clone(),

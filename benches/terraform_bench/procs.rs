@@ -128,29 +128,3 @@ pub fn time_to_handshake(binary: &Path, client_cert_pem: &str) -> (Duration, Str
     let _ = child.wait();
     (elapsed, line.trim().to_string())
 }
-
-/// A client certificate shaped like go-plugin's (self-signed P-521 CA for localhost).
-pub fn go_plugin_client_cert_pem() -> String {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-        IsCa, KeyPair, KeyUsagePurpose,
-    };
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-    let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-    let mut name = DistinguishedName::new();
-    name.push(DnType::OrganizationName, "HashiCorp");
-    name.push(DnType::CommonName, "localhost");
-    params.distinguished_name = name;
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-        KeyUsagePurpose::KeyAgreement,
-        KeyUsagePurpose::KeyCertSign,
-    ];
-    params.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ClientAuth,
-        ExtendedKeyUsagePurpose::ServerAuth,
-    ];
-    params.self_signed(&key).expect("self-signed").pem()
-}

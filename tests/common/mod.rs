@@ -606,3 +606,31 @@ pub fn seed(tf: &Terraform, emulator: &Emulator, body: &str) -> Workspace {
     ws.apply();
     ws
 }
+
+/// A client certificate shaped like go-plugin's own, the one Terraform presents in
+/// AutoMTLS: a self-signed P-521 CA for localhost, for client and server auth.
+pub fn go_plugin_client_cert() -> (rcgen::Certificate, rcgen::KeyPair) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    let mut name = DistinguishedName::new();
+    name.push(DnType::OrganizationName, "HashiCorp");
+    name.push(DnType::CommonName, "localhost");
+    params.distinguished_name = name;
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+        KeyUsagePurpose::KeyAgreement,
+        KeyUsagePurpose::KeyCertSign,
+    ];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ClientAuth,
+        ExtendedKeyUsagePurpose::ServerAuth,
+    ];
+    let cert = params.self_signed(&key).expect("self-signed");
+    (cert, key)
+}
