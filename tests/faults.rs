@@ -965,7 +965,7 @@ fn emulator_restart_mid_apply(tf: &Terraform, outage: Option<Duration>) {
         .map(String::from)
         .to_vec()
     };
-    let first = spawn_emulator(&flags("127.0.0.1:0"));
+    let first = spawn_emulator(flags("127.0.0.1:0"));
     let url = first.1.clone();
     let listen = url.trim_start_matches("http://").to_string();
     let mut emulator = first.0;
@@ -994,12 +994,12 @@ fn emulator_restart_mid_apply(tf: &Terraform, outage: Option<Duration>) {
     let code = match outage {
         Some(outage) => {
             std::thread::sleep(outage);
-            emulator = spawn_emulator(&flags(&listen)).0;
+            emulator = spawn_emulator(flags(&listen)).0;
             wait_exit(&mut child, Duration::from_secs(120))
         }
         None => {
             let code = wait_exit(&mut child, Duration::from_secs(120));
-            emulator = spawn_emulator(&flags(&listen)).0;
+            emulator = spawn_emulator(flags(&listen)).0;
             assert!(
                 code.is_some_and(|c| c != 0),
                 "the apply failed while the service was down"
@@ -1041,26 +1041,6 @@ fn emulator_restart_mid_apply(tf: &Terraform, outage: Option<Duration>) {
     );
     let _ = emulator.kill();
     let _ = emulator.wait();
-}
-
-/// Starts an emulator with exactly these flags; returns it and its URL.
-fn spawn_emulator(flags: &[String]) -> (Child, String) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_alikafka-emulator"))
-        .args(flags)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start emulator");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
-        .expect("first line");
-    let url = line
-        .trim()
-        .strip_prefix("alikafka-emulator listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    (child, url)
 }
 
 /// The control API of an emulator this test started itself.

@@ -14,7 +14,7 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 
 use alikafka::api::signing::percent_encode;
@@ -347,30 +347,16 @@ fn non_loopback_ipv4() -> Option<Ipv4Addr> {
 
 /// An emulator listening on `ip` (which needs `--allow-remote` unless loopback).
 fn emulator_on(ip: Ipv4Addr) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_alikafka-emulator"))
-        .args([
-            "--listen",
-            &format!("{ip}:0"),
-            "--allow-remote",
-            "--data",
-            ":memory:",
-            "--visibility-delay-ms",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start emulator");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
-        .expect("first line");
-    let url = line
-        .trim()
-        .strip_prefix("alikafka-emulator listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    (child, url)
+    let listen = format!("{ip}:0");
+    spawn_emulator([
+        "--listen",
+        &listen,
+        "--allow-remote",
+        "--data",
+        ":memory:",
+        "--visibility-delay-ms",
+        "0",
+    ])
 }
 
 fn instances_workspace(tf: &Terraform, endpoint: &str, provider: &str) -> Workspace {

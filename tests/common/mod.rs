@@ -38,22 +38,7 @@ impl Emulator {
             args.extend(["--data", ":memory:"]);
         }
         args.extend(extra);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_alikafka-emulator"))
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start alikafka-emulator");
-        let stdout = child.stdout.take().expect("emulator stdout");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("read the emulator's first line");
-        let url = first
-            .trim()
-            .strip_prefix("alikafka-emulator listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from the emulator: {first:?}"))
-            .to_string();
+        let (child, url) = spawn_emulator(args);
         Emulator {
             child,
             url,
@@ -160,6 +145,31 @@ fn live(list: &Value) -> Vec<Value> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Starts `alikafka-emulator` with exactly `args`; returns the process and the URL from
+/// its first line. For tests that need the bare process (to kill and restart it on the
+/// same port, or to listen elsewhere than loopback); others use [`Emulator`].
+pub fn spawn_emulator<S: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = S>,
+) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alikafka-emulator"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start alikafka-emulator");
+    let stdout = child.stdout.take().expect("emulator stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("read the emulator's first line");
+    let url = first
+        .trim()
+        .strip_prefix("alikafka-emulator listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from the emulator: {first:?}"))
+        .to_string();
+    (child, url)
 }
 
 impl Drop for Emulator {
