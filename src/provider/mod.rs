@@ -20,6 +20,8 @@ pub mod data_source_topics;
 pub mod diag;
 pub mod journal;
 pub mod kafka;
+pub mod lifecycle;
+pub mod lists;
 pub mod names;
 pub mod resource_consumer_group;
 pub mod resource_topic;
