@@ -240,6 +240,7 @@ fn group_fetch(
     let client = client.clone();
     let request = GetConsumerListRequest {
         instance_id: instance_id.to_string(),
+        ..Default::default()
     };
     move |sent| {
         let client = marking(&client, sent);

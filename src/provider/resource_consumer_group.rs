@@ -293,6 +293,7 @@ impl ConsumerGroupResource {
             instance_id: spec.instance_id.clone(),
             consumer_id: spec.consumer_id.clone(),
             remark: spec.remark.clone().filter(|r| !r.is_empty()),
+            ..Default::default()
         };
         tracing::debug!(group = %spec.consumer_id, instance = %spec.instance_id, "creating consumer group");
         // Stoppable only while no request is on the wire (see alikafka_topic).
@@ -460,6 +461,7 @@ mod tests {
             instance_id: "i-1".into(),
             region_id: "cn-hangzhou".into(),
             remark: remark.map(str::to_string),
+            ..Default::default()
         }
     }
 

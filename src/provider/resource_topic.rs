@@ -563,6 +563,7 @@ impl TopicResource {
             // version does not know these parameters.
             local_topic: spec.local_topic.filter(|b| *b),
             compact_topic: spec.compact_topic.filter(|b| *b),
+            ..Default::default()
         };
         tracing::debug!(topic = %spec.topic, instance = %spec.instance_id, "creating topic");
         // Stoppable only while no request is on the wire: an abandoned CreateTopic could
@@ -947,6 +948,7 @@ mod tests {
             status_name: Some("服务中".into()),
             compact_topic: None,
             local_topic: Some(false),
+            ..Default::default()
         };
         let base = config(None, "orders", "r");
         let s = state_from(&base, &t, "cn-hangzhou");
