@@ -80,6 +80,7 @@ impl ListQuery for GroupsOf {
     fn fetch(&self, client: Client) -> BoxFuture<'static, Result<Vec<ConsumerInfo>, ApiError>> {
         let request = GetConsumerListRequest {
             instance_id: self.0.clone(),
+            ..Default::default()
         };
         Box::pin(async move {
             client

@@ -131,6 +131,7 @@ impl Resource for ConsumerGroupResource {
             instance_id: spec.instance_id,
             consumer_id: spec.consumer_id,
             remark: spec.remark.filter(|r| !r.is_empty()),
+            ..Default::default()
         };
         let kafka = self.shared.kafka()?;
         lifecycle::create::<Groups, _>(ctx, &kafka, &req.planned_state, &request).await

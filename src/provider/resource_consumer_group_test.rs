@@ -12,6 +12,7 @@ fn listed(remark: Option<&str>) -> ConsumerInfo {
         instance_id: "i-1".into(),
         region_id: "cn-hangzhou".into(),
         remark: remark.map(str::to_string),
+        ..Default::default()
     }
 }
 

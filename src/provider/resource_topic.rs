@@ -278,6 +278,7 @@ impl Resource for TopicResource {
             // version does not know these parameters.
             local_topic: spec.local_topic.filter(|b| *b),
             compact_topic: spec.compact_topic.filter(|b| *b),
+            ..Default::default()
         };
         lifecycle::create::<Topics, _>(ctx, &kafka, &req.planned_state, &request).await
     }

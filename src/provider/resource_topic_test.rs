@@ -160,6 +160,7 @@ fn listed_topics_become_state_and_differences_are_named() {
         status_name: Some("服务中".into()),
         compact_topic: None,
         local_topic: Some(false),
+        ..Default::default()
     };
     let base = config(None, "orders", "r");
     let s = Topics::state_from(&base, &t, "cn-hangzhou");
