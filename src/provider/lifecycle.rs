@@ -19,7 +19,7 @@ use tokio::time::Instant;
 
 use super::diag;
 use super::journal;
-use super::kafka::{Check, Kafka, WaitError};
+use super::kafka::{Check, Kafka, Scope, WaitError};
 use super::lists::{ListQuery, Locates};
 use super::support::{self, WaitContext, DEFAULT_TIMEOUT};
 use crate::api::{Action, ApiError};
@@ -94,7 +94,8 @@ pub trait Listed: Send + Sync + 'static {
     }
 
     /// Whether a listed object is ready for use; otherwise what it shows instead.
-    fn ready(_item: &Item<Self>) -> Result<(), String> {
+    /// `planned` is the plan of the object being created.
+    fn ready(_planned: &Value, _item: &Item<Self>, _scope: &Scope) -> Result<(), String> {
         Ok(())
     }
 
@@ -104,7 +105,7 @@ pub trait Listed: Send + Sync + 'static {
 
     /// The state of a listed object: what only the configuration knows from `base`, the
     /// rest from the list.
-    fn state_from(base: &Value, item: &Item<Self>, region: &str) -> Value;
+    fn state_from(base: &Value, item: &Item<Self>, scope: &Scope) -> Value;
 }
 
 /// The item type of a listed kind.
@@ -306,14 +307,14 @@ impl<L: Listed> Creation<'_, L> {
         let not_listed = format!("the {} not listed yet", L::KIND.noun);
         let check = |found: Result<Option<&Item<L>>, &ApiError>| match found {
             Err(e) => Check::Failed(e.clone()),
-            Ok(Some(item)) => match L::ready(item) {
+            Ok(Some(item)) => match L::ready(self.planned, item, kafka.scope()) {
                 Ok(()) => Check::Done(item.clone()),
                 Err(shows) => Check::Pending(shows),
             },
             Ok(None) => Check::Pending(not_listed.clone()),
         };
         match wait_for::<L, _>(ctx, kafka, key, written_at, self.deadline, check).await {
-            Ok(item) => Ok(L::state_from(self.planned, &item, kafka.region())),
+            Ok(item) => Ok(L::state_from(self.planned, &item, kafka.scope())),
             Err(error) => Err(self.unconfirmed(support::wait_error(error, &context))),
         }
     }
@@ -379,7 +380,7 @@ impl<L: Listed> Creation<'_, L> {
         let not_listed = format!("the {} not listed yet", L::KIND.noun);
         let check = |found: Result<Option<&Item<L>>, &ApiError>| match found {
             Err(e) => Check::Failed(e.clone()),
-            Ok(Some(item)) => match L::ready(item) {
+            Ok(Some(item)) => match L::ready(self.planned, item, self.kafka.scope()) {
                 Ok(()) => Check::Done(Some(item.clone())),
                 Err(shows) => Check::Pending(shows),
             },
@@ -401,7 +402,7 @@ impl<L: Listed> Creation<'_, L> {
             )));
         }
         tracing::info!(name = %key.name, "adopting the object an unanswered create attempt made");
-        Ok(L::state_from(self.planned, &item, self.kafka.region()))
+        Ok(L::state_from(self.planned, &item, self.kafka.scope()))
     }
 }
 
@@ -425,7 +426,7 @@ pub async fn read<L: Listed>(
                 if unconfirmed {
                     ctx.set_private(Vec::new());
                 }
-                Ok(Some(L::state_from(state, item, kafka.region())))
+                Ok(Some(L::state_from(state, item, kafka.scope())))
             }
             None if unconfirmed => {
                 tracing::info!(
@@ -558,6 +559,16 @@ impl<'a, L: Listed> Update<'a, L> {
         &self.key
     }
 
+    /// `topic orders on instance X`, for messages.
+    pub fn describe(&self) -> String {
+        describe::<L>(&self.key)
+    }
+
+    /// Whether the update has written anything so far.
+    pub fn has_written(&self) -> bool {
+        self.written_at.is_some()
+    }
+
     /// The update failed: `diagnostics`, with the state of what was carried out so far.
     pub fn failed(&self, diagnostics: impl Into<Diagnostics>) -> ApplyError {
         ApplyError::from(diagnostics.into()).with_state(self.reached.clone())
@@ -660,7 +671,7 @@ impl<'a, L: Listed> Update<'a, L> {
         .await;
         match waited {
             Ok(item) => {
-                let listed = L::state_from(&self.req.planned_state, &item, self.kafka.region());
+                let listed = L::state_from(&self.req.planned_state, &item, self.kafka.scope());
                 for name in &self.changed {
                     state.set_attr(*name, listed.attr(name).clone());
                 }

@@ -1,22 +1,26 @@
 //! Resource `alikafka_topic`.
 //!
-//! Name, instance and storage settings are fixed at creation (a change replaces the topic);
-//! the remark changes in place (ModifyTopicRemark) and partitions only grow
-//! (ModifyPartitionNum). Create, read, update and delete go through the shared
-//! [`lifecycle`]: writes, then waits on the instance's shared topic list.
+//! Name, instance, storage and replication are fixed at creation (a change replaces the
+//! topic); the remark (ModifyTopicRemark), settings ([`topic_settings`]) and tags
+//! ([`tags`]) change in place, and partitions only grow (ModifyPartitionNum). Create,
+//! read, update and delete go through the shared [`lifecycle`]: writes, then waits on the
+//! instance's shared topic list, which also carries each topic's settings and tags.
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::journal;
+use super::kafka::{Kafka, Scope};
 use super::lifecycle::{self, Kind, Listed};
 use super::lists::TopicsOf;
 use super::names::{MAX_PARTITIONS, MIN_PARTITIONS};
 use super::support;
+use super::tags::{self, map_of};
+use super::topic_settings::{self, Settings};
 use super::Shared;
 use crate::api::{
-    CreateTopicRequest, DeleteTopicRequest, ModifyPartitionNumRequest, ModifyTopicRemarkRequest,
-    TopicInfo,
+    topic_resource_id, CreateTopicRequest, DeleteTopicRequest, ModifyPartitionNumRequest,
+    ModifyTopicRemarkRequest, ResourceType, TopicInfo,
 };
 use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
@@ -31,7 +35,14 @@ pub const TYPE_NAME: &str = "alikafka_topic";
 /// Status of a topic in service.
 const IN_SERVICE: i64 = 0;
 /// Attributes whose change replaces the topic.
-const REPLACING: &[&str] = &["instance_id", "topic", "local_topic", "compact_topic"];
+const REPLACING: &[&str] = &[
+    "instance_id",
+    "topic",
+    "local_topic",
+    "compact_topic",
+    "replication_factor",
+    "min_insync_replicas",
+];
 
 pub struct TopicResource {
     shared: Shared,
@@ -53,6 +64,17 @@ pub struct TopicSpec {
     partition_num: Option<i64>,
     local_topic: Option<bool>,
     compact_topic: Option<bool>,
+    replication_factor: Option<i64>,
+    min_insync_replicas: Option<i64>,
+}
+
+/// What the service reports of a topic's settings (none when it reports them garbled:
+/// the reason is logged, not guessed at).
+fn effective(t: &TopicInfo) -> Settings {
+    t.config().unwrap_or_else(|reason| {
+        tracing::warn!(topic = %t.topic, %reason, "cannot read the topic's TopicConfig");
+        Settings::new()
+    })
 }
 
 /// Topics in the instance's shared topic list.
@@ -70,12 +92,13 @@ impl Listed for Topics {
         journal: journal::Kind::Topic,
     };
 
-    fn ready(item: &TopicInfo) -> Result<(), String> {
-        if item.status == Some(IN_SERVICE) {
-            Ok(())
-        } else {
-            Err(format!("status {}", shown(item.status)))
+    /// In service, with every planned setting and tag.
+    fn ready(planned: &Value, item: &TopicInfo, scope: &Scope) -> Result<(), String> {
+        if item.status != Some(IN_SERVICE) {
+            return Err(format!("status {}", shown(item.status)));
         }
+        topic_settings::shows(planned.attr("config"), &effective(item))?;
+        tags::shows(&scope.tags, planned, &item.tags)
     }
 
     fn differences(spec: &TopicSpec, t: &TopicInfo) -> Vec<String> {
@@ -103,10 +126,10 @@ impl Listed for Topics {
     }
 
     /// Identity and timeouts from `base`, the rest from the list.
-    fn state_from(base: &Value, t: &TopicInfo, region: &str) -> Value {
+    fn state_from(base: &Value, t: &TopicInfo, scope: &Scope) -> Value {
         let mut state = base.clone();
         let instance_id = base.attr("instance_id").as_str().unwrap_or(&t.instance_id);
-        let region_id = support::listed_region(&t.region_id, region);
+        let region_id = support::listed_region(&t.region_id, &scope.region);
         let id = format!("{instance_id}:{}", t.topic);
         for (name, value) in [
             ("id", Value::from(id)),
@@ -123,6 +146,13 @@ impl Listed for Topics {
             ("status_name", Value::from(t.status_name.clone())),
             ("create_time", Value::from(t.create_time)),
         ] {
+            state.set_attr(name, value);
+        }
+        let settings = topic_settings::state(base, &effective(t));
+        for (name, value) in settings
+            .into_iter()
+            .chain(tags::state(&scope.tags, base, &t.tags))
+        {
             state.set_attr(name, value);
         }
         state
@@ -203,6 +233,15 @@ impl Resource for TopicResource {
                     "Whether the topic's cleanup policy is log compaction; needs \
                      `local_topic = true`. Defaults to `false`. Changing it replaces the topic.",
                 ),
+            replicas(
+                "replication_factor",
+                "How many replicas each partition has, 1 to 3",
+            ),
+            replicas(
+                "min_insync_replicas",
+                "How many replicas must hold a message before a write counts, 1 to 3 and less \
+                 than `replication_factor`",
+            ),
             support::region_id_attribute(),
             Attribute::number("status")
                 .computed()
@@ -222,37 +261,90 @@ impl Resource for TopicResource {
                 ),
             Timeouts::attribute_for(&["create", "update", "delete"]),
         ]);
+        attributes.extend(topic_settings::attributes());
+        attributes.extend(tags::attributes("topic"));
         Schema::new(attributes).description(Description::markdown(
             "Manages a topic of a Message Queue for Apache Kafka instance.",
         ))
     }
 
     async fn validate(&self, _ctx: &Context, config: &Value) -> Diagnostics {
-        let compact = config.attr("compact_topic").as_bool() == Some(true);
         let local = config.attr("local_topic");
         let not_local = local.is_null() || local.as_bool() == Some(false);
-        if compact && not_local {
-            return Diagnostic::error(
-                "compact_topic needs local_topic",
-                "The service offers log compaction only for topics on local storage: set \
-                 local_topic = true as well, or leave compact_topic unset.",
-            )
-            .at(AttributePath::attr("compact_topic"))
-            .into();
+        let mut diagnostics = Diagnostics::new();
+        for (attribute, what) in [
+            ("compact_topic", "log compaction"),
+            ("replication_factor", "a choice of replication"),
+            ("min_insync_replicas", "a choice of replication"),
+        ] {
+            let set = config.attr(attribute);
+            if not_local && !set.is_null() && set.as_bool() != Some(false) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        format!("{attribute} needs local_topic"),
+                        format!(
+                            "The service offers {what} only for topics on local storage: set \
+                             local_topic = true as well, or leave {attribute} unset."
+                        ),
+                    )
+                    .at(AttributePath::attr(attribute)),
+                );
+            }
         }
-        Diagnostics::new()
+        let replicas = |a: &str| config.attr(a).as_i64();
+        if let (Some(n), Some(min)) = (
+            replicas("replication_factor"),
+            replicas("min_insync_replicas"),
+        ) {
+            if min >= n {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "min_insync_replicas must be less than replication_factor",
+                        format!(
+                            "With {n} replicas, at most {} may be required in sync (the service \
+                             needs one replica free to fail).",
+                            n - 1
+                        ),
+                    )
+                    .at(AttributePath::attr("min_insync_replicas")),
+                );
+            }
+        }
+        diagnostics.extend(topic_settings::validate(config));
+        diagnostics.extend(tags::validate(config));
+        diagnostics
     }
 
     async fn modify_plan(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         req: &PlanRequest,
         plan: &mut Plan,
     ) -> Result<(), Diagnostics> {
-        if req.is_destroy() || req.prior_state.is_null() {
+        if req.is_destroy() {
             return Ok(());
         }
-        let (prior, planned) = (&req.prior_state, &plan.planned_state);
+        tags::plan(self.shared.tag_policy().as_ref(), &req.prior_state, plan)?;
+        if req.prior_state.is_null() {
+            return Ok(());
+        }
+        let (prior, planned) = (&req.prior_state, &mut plan.planned_state);
+        if prior.attr("config") != planned.attr("config") {
+            planned.set_attr("effective_config", Value::Unknown);
+        }
+        // Left unset, replication stays whatever the state says, even null (a state from
+        // before these attributes, or a service that does not report them): unknown would
+        // replace the topic.
+        for name in ["replication_factor", "min_insync_replicas"] {
+            if req.config.attr(name).is_null() {
+                planned.set_attr(name, prior.attr(name).clone());
+            }
+        }
+        let warnings =
+            topic_settings::removal_warnings(prior.attr("config"), planned.attr("config"));
+        for warning in warnings.iter() {
+            ctx.report(warning.clone());
+        }
         // A replacement is a new topic: any partition count will do.
         if REPLACING.iter().any(|a| prior.attr(a) != planned.attr(a)) {
             return Ok(());
@@ -278,13 +370,35 @@ impl Resource for TopicResource {
             // version does not know these parameters.
             local_topic: spec.local_topic.filter(|b| *b),
             compact_topic: spec.compact_topic.filter(|b| *b),
-            ..Default::default()
+            config: map_of(req.planned_state.attr("config"))
+                .unwrap_or_default()
+                .iter()
+                .map(|(k, v)| (k.clone(), topic_settings::canonical(k, v)))
+                .collect(),
+            replication_factor: spec.replication_factor.and_then(|n| u32::try_from(n).ok()),
+            min_insync_replicas: spec.min_insync_replicas.and_then(|n| u32::try_from(n).ok()),
+            tags: tags::planned_tags(&req.planned_state),
         };
         lifecycle::create::<Topics, _>(ctx, &kafka, &req.planned_state, &request).await
     }
 
     async fn read(&self, ctx: &Context, req: &ReadRequest) -> Result<Option<Value>, Diagnostics> {
-        lifecycle::read::<Topics>(ctx, &*self.shared.kafka()?, req).await
+        let kafka = self.shared.kafka()?;
+        let state = lifecycle::read::<Topics>(ctx, &kafka, req).await?;
+        match state {
+            // Imported: manage the settings it was given (those that differ from defaults).
+            Some(mut state) if support::is_imported(&req.private) => {
+                let effective = map_of(state.attr("effective_config")).unwrap_or_default();
+                let retention = retention_hours(ctx, &kafka, &state).await;
+                let managed = topic_settings::non_default(&effective, retention);
+                if !managed.is_empty() {
+                    state.set_attr("config", tags::to_value(&managed));
+                }
+                ctx.set_private(Vec::new());
+                Ok(Some(state))
+            }
+            state => Ok(state),
+        }
     }
 
     async fn update(&self, ctx: &Context, req: &UpdateRequest) -> Result<Value, ApplyError> {
@@ -331,21 +445,44 @@ impl Resource for TopicResource {
             }
             _ => {}
         }
+        let (from, to) = (
+            req.prior_state.attr("config"),
+            req.planned_state.attr("config"),
+        );
+        if from != to && !to.is_unknown() {
+            let retention = retention_hours(ctx, &kafka, &req.prior_state).await;
+            topic_settings::apply(&mut update, from, to, retention).await?;
+        }
+        let (from, to) = (
+            req.prior_state.attr("tags_all"),
+            req.planned_state.attr("tags_all"),
+        );
+        if from != to {
+            let id = topic_resource_id(&planned.instance_id, &planned.topic);
+            tags::apply(&mut update, ResourceType::Topic, id, from, to).await?;
+        }
+        let scope = kafka.scope();
         let shows = |t: &TopicInfo| {
             let partitions = planned
                 .partition_num
                 .is_none_or(|n| t.partition_num == Some(n));
-            if t.remark == planned.remark && partitions {
-                Ok(())
-            } else {
-                Err(format!(
+            if t.remark != planned.remark || !partitions {
+                return Err(format!(
                     "remark {:?} and {} partitions",
                     t.remark,
                     shown(t.partition_num)
-                ))
+                ));
             }
+            topic_settings::shows(req.planned_state.attr("config"), &effective(t))?;
+            tags::shows(&scope.tags, &req.planned_state, &t.tags)
         };
-        let fill = ["status", "status_name", "create_time", "region_id"];
+        let fill = [
+            "status",
+            "status_name",
+            "create_time",
+            "region_id",
+            "effective_config",
+        ];
         update.finish(shows, &fill).await
     }
 
@@ -359,9 +496,35 @@ impl Resource for TopicResource {
             .await
     }
 
-    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+    async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+        support::mark_imported(ctx);
         support::import_named(&self.schema(), id, "topic")
     }
+}
+
+/// `replication_factor` or `min_insync_replicas`: set at creation on local topics, reported
+/// by the service among the topic's settings.
+fn replicas(name: &str, what: &str) -> Attribute {
+    Attribute::number(name)
+        .optional()
+        .computed()
+        .use_state_for_unknown()
+        .requires_replace()
+        .validator(int_between(1, 3))
+        .markdown_description(format!(
+            "{what}; local-storage topics only (`local_topic = true`), the service's default \
+             when unset. Reported by the service among the topic's settings. Changing it \
+             replaces the topic."
+        ))
+}
+
+/// The message retention (hours) of the instance holding `state`'s topic: the default of
+/// the retention settings. `None` when the instance list cannot say.
+async fn retention_hours(ctx: &Context, kafka: &Kafka, state: &Value) -> Option<i64> {
+    let instance_id = state.attr("instance_id").as_str()?;
+    let instances = ctx.run(kafka.instances()).await.ok()?.ok()?;
+    let instance = instances.iter().find(|i| i.instance_id == instance_id)?;
+    instance.msg_retain
 }
 
 #[cfg(test)]
