@@ -213,3 +213,48 @@ fn a_process_killed_mid_call_does_not_wedge_the_others() {
         gap.as_secs_f64()
     );
 }
+
+/// A relative directory would mean another one in every module: refused at plan time, on
+/// the attribute; a named directory that cannot be used is an error, not a silent loss of
+/// sharing.
+#[test]
+fn unusable_sharing_directories_are_plan_time_errors() {
+    let emulator = Emulator::start();
+    for tf in common::terraforms() {
+        let ws = Workspace::new(&tf, &emulator);
+        ws.write_config(&format!(
+            "provider \"alikafka\" {{\n  shared_rate_limits_dir = \"limits\"\n}}\n\n\
+             data \"alikafka_topics\" \"all\" {{\n  instance_id = \"{INSTANCE_HZ}\"\n}}\n"
+        ));
+        let flat = ws.fails(&["plan", "-no-color", "-input=false"]);
+        assert!(
+            flat.contains("must be an absolute path"),
+            "{}: {flat}",
+            tf.version
+        );
+        assert!(
+            flat.contains("shared_rate_limits_dir"),
+            "{}: {flat}",
+            tf.version
+        );
+
+        let file = ws.path().join("a-file");
+        std::fs::write(&file, "not a directory").expect("write");
+        ws.write_config(&format!(
+            "provider \"alikafka\" {{\n  shared_rate_limits_dir = \"{}\"\n}}\n\n\
+             data \"alikafka_topics\" \"all\" {{\n  instance_id = \"{INSTANCE_HZ}\"\n}}\n",
+            file.display()
+        ));
+        let flat = ws.fails(&["plan", "-no-color", "-input=false"]);
+        assert!(
+            flat.contains("Cannot share rate limits with other processes through"),
+            "{}: {flat}",
+            tf.version
+        );
+        assert!(
+            flat.contains("shared_rate_limits = false"),
+            "{}: {flat}",
+            tf.version
+        );
+    }
+}
