@@ -351,7 +351,7 @@ const CALLS_PER_PROCESS: usize = 6;
 
 /// The promise across processes: whatever the delays on either leg, a server counting
 /// each call between its sending and its answer never sees more than the limit in a
-/// window, and every process gets its share.
+/// window; and the processes, together, go no slower than the limit requires.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn processes_sharing_a_directory_never_exceed_the_limit() {
     let action = "SharedWindowTest";
