@@ -155,26 +155,27 @@ fn item_encoder(
             }
             require_known(state, "listed object").into_result()?;
         }
-        let identity_value =
-            match (given, &state) {
-                (Some(mut given), _) => {
-                    given.conforms_to(&identity.value_type).map_err(|e| {
-                        Diagnostics::error(
-                            "Internal provider error (this is a bug)",
-                            format!("A listed identity does not fit the identity schema: {e}."),
-                        )
-                    })?;
-                    require_known(&mut given, "listed identity").into_result()?;
-                    given
-                }
-                (None, Some(state)) => derive_identity(&*resource, &identity, state, true)?,
-                (None, None) => return Err(Diagnostics::error(
+        let identity_value = match (given, &state) {
+            (Some(mut given), _) => {
+                given.conforms_to(&identity.value_type).map_err(|e| {
+                    Diagnostics::error(
+                        "Internal provider error (this is a bug)",
+                        format!("A listed identity does not fit the identity schema: {e}."),
+                    )
+                })?;
+                require_known(&mut given, "listed identity").into_result()?;
+                given
+            }
+            (None, Some(state)) => derive_identity(&*resource, &identity, state, true)?,
+            (None, None) => {
+                return Err(Diagnostics::error(
                     "Internal provider error (this is a bug)",
                     format!(
                         "The listed object {display_name:?} has neither a state nor an identity."
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let resource_object = match (include_state, &state) {
             (false, _) => None,
             (true, Some(state)) => Some(encode_dynamic(state, &value_type, "listed object")?),
