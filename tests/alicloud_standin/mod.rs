@@ -333,10 +333,7 @@ impl ResourceType {
     /// The schema shape in force at `release`; `None` before the type existed.
     pub fn era_at(&self, release: &str) -> Option<&Era> {
         let at = release_key(release);
-        self.eras
-            .iter()
-            .filter(|era| release_key(era.since) <= at)
-            .last()
+        self.eras.iter().rfind(|era| release_key(era.since) <= at)
     }
 
     /// The schema as Terraform sees it from the SDK: the declared attributes, plus the
