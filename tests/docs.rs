@@ -56,6 +56,8 @@ struct DocAttribute {
     type_label: String,
     category: Category,
     sensitive: bool,
+    /// Flagged `Write-only` (Terraform 1.11+ write-only attributes).
+    write_only: bool,
     line: usize,
 }
 
@@ -220,10 +222,11 @@ fn parse_doc_attributes(markdown: &str) -> Result<Vec<DocAttribute>, Vec<String>
         if !TYPE_LABELS.contains(&type_label.as_str()) {
             problems.push(format!("line {line_no}: unknown type {type_label:?}"));
         }
-        let mut sensitive = false;
+        let (mut sensitive, mut write_only) = (false, false);
         for flag in parts {
             match flag {
                 "Sensitive" => sensitive = true,
+                "Write-only" => write_only = true,
                 "Deprecated" => {}
                 other => problems.push(format!("line {line_no}: unknown flag {other:?}")),
             }
@@ -237,6 +240,7 @@ fn parse_doc_attributes(markdown: &str) -> Result<Vec<DocAttribute>, Vec<String>
             type_label,
             category,
             sensitive,
+            write_only,
             line: line_no,
         });
     }
@@ -260,6 +264,7 @@ struct SchemaAttribute {
     type_labels: Vec<&'static str>,
     category: Category,
     sensitive: bool,
+    write_only: bool,
 }
 
 fn category_of(attr: &Value) -> Category {
@@ -354,6 +359,7 @@ fn flatten_into(block: &Value, prefix: &str, out: &mut Vec<SchemaAttribute>) {
                 type_labels: labels,
                 category,
                 sensitive: false,
+                write_only: false,
             });
             flatten_into(&nested["block"], &format!("{path}."), out);
         }
@@ -362,6 +368,7 @@ fn flatten_into(block: &Value, prefix: &str, out: &mut Vec<SchemaAttribute>) {
 
 fn flatten_attribute(path: &str, attr: &Value, category: Category, out: &mut Vec<SchemaAttribute>) {
     let sensitive = attr["sensitive"] == true;
+    let write_only = attr["write_only"] == true;
     if let Some(nested) = attr.get("nested_type") {
         let labels = match nested["nesting_mode"].as_str().unwrap_or_default() {
             "list" => vec!["Attributes List", "List of Object"],
@@ -374,6 +381,7 @@ fn flatten_attribute(path: &str, attr: &Value, category: Category, out: &mut Vec
             type_labels: labels,
             category,
             sensitive,
+            write_only,
         });
         if let Some(children) = nested["attributes"].as_object() {
             for (name, child) in children {
@@ -388,6 +396,7 @@ fn flatten_attribute(path: &str, attr: &Value, category: Category, out: &mut Vec
         type_labels: labels,
         category,
         sensitive,
+        write_only,
     });
     // Fields of a cty object have no flags of their own: they are listed like their parent.
     if let Some(fields) = object_attrs {
@@ -425,6 +434,12 @@ fn compare(page: &str, docs: &[DocAttribute], schema: &[SchemaAttribute]) -> Vec
             problems.push(format!(
                 "{page}:{}: `{}` sensitive in docs: {}, in the schema: {}",
                 d.line, s.path, d.sensitive, s.sensitive
+            ));
+        }
+        if d.write_only != s.write_only {
+            problems.push(format!(
+                "{page}:{}: `{}` write-only in docs: {}, in the schema: {}",
+                d.line, s.path, d.write_only, s.write_only
             ));
         }
     }
@@ -511,7 +526,9 @@ fn documented_types(kind: Kind) -> Vec<String> {
 }
 
 /// Checks one page against its schema block: attributes, front matter, sections, examples.
-fn check_page(kind: Kind, type_name: &str, block: &Value) -> Vec<String> {
+/// Terraform before 1.11 does not report write-only attributes (`reports_write_only`
+/// false): the pages' `Write-only` flags are then not compared.
+fn check_page(kind: Kind, type_name: &str, block: &Value, reports_write_only: bool) -> Vec<String> {
     let page = doc_page(kind, type_name);
     let shown = page
         .strip_prefix(repo())
@@ -580,7 +597,12 @@ fn check_page(kind: Kind, type_name: &str, block: &Value) -> Vec<String> {
         Err(parse_problems) => {
             problems.extend(parse_problems.into_iter().map(|p| format!("{shown}: {p}")))
         }
-        Ok(docs) => problems.extend(compare(&shown, &docs, &flatten_block(block))),
+        Ok(mut docs) => {
+            if !reports_write_only {
+                docs.iter_mut().for_each(|d| d.write_only = false);
+            }
+            problems.extend(compare(&shown, &docs, &flatten_block(block)))
+        }
     }
     problems
 }
@@ -783,7 +805,14 @@ fn check_function_docs(provider: &Value) -> Vec<String> {
 /// Checks every page against a provider's schemas, as `providers schema -json` gives them
 /// under `provider_schemas[ADDRESS]`.
 fn check_docs(provider: &Value) -> Vec<String> {
-    let mut problems = check_page(Kind::Provider, "alikafka", &provider["provider"]["block"]);
+    // Set false by the caller for Terraform before 1.11 (see `check_page`).
+    let reports_write_only = provider["write_only_reported"] != false;
+    let mut problems = check_page(
+        Kind::Provider,
+        "alikafka",
+        &provider["provider"]["block"],
+        reports_write_only,
+    );
     for (kind, key) in [
         (Kind::Resource, "resource_schemas"),
         (Kind::DataSource, "data_source_schemas"),
@@ -793,7 +822,12 @@ fn check_docs(provider: &Value) -> Vec<String> {
             problems.push(format!("the schema has no {key}"));
         }
         for (type_name, schema) in &schemas {
-            problems.extend(check_page(kind, type_name, &schema["block"]));
+            problems.extend(check_page(
+                kind,
+                type_name,
+                &schema["block"],
+                reports_write_only,
+            ));
         }
         for documented in documented_types(kind) {
             if !schemas.contains_key(&documented) {
@@ -939,12 +973,13 @@ fn provider_schema(tf: &Terraform) -> Value {
 #[test]
 fn docs_match_the_provider_schema_reported_by_terraform() {
     for_each_terraform(|tf| {
-        let provider = provider_schema(&tf);
+        let mut provider = provider_schema(&tf);
         assert!(
             provider.is_object(),
             "Terraform {} reported no schema for {PROVIDER_SOURCE}",
             tf.version
         );
+        provider["write_only_reported"] = json!(tf.at_least(1, 11));
         let problems = check_docs(&provider);
         assert!(
             problems.is_empty(),
@@ -1215,6 +1250,13 @@ fn sample_schema() -> Value {
 }
 
 #[test]
+fn parser_reads_the_write_only_flag() {
+    let page = "## Argument Reference\n\n### Optional\n\n- `password_wo` (String, Sensitive, Write-only) A password.\n";
+    let attrs = parse_doc_attributes(page).expect("parses");
+    assert!(attrs[0].sensitive && attrs[0].write_only, "{attrs:?}");
+}
+
+#[test]
 fn parser_reads_attributes_with_paths_types_and_categories() {
     let attrs = parse_doc_attributes(SAMPLE_PAGE).expect("sample page parses");
     let summary: Vec<(String, String, Category, bool)> = attrs
@@ -1341,6 +1383,7 @@ fn comparison_reports_every_kind_of_difference() {
     attrs.insert("extra".into(), json!({"type": "bool", "optional": true}));
     attrs.insert("name".into(), json!({"type": "number", "optional": true}));
     attrs["id"]["sensitive"] = json!(true);
+    attrs["items"]["write_only"] = json!(true);
     let problems = compare("p", &docs, &flatten_block(&schema));
     let joined = problems.join("\n");
     assert!(
@@ -1363,7 +1406,11 @@ fn comparison_reports_every_kind_of_difference() {
         joined.contains("`id` sensitive in docs: false, in the schema: true"),
         "{joined}"
     );
-    assert_eq!(problems.len(), 5, "{joined}");
+    assert!(
+        joined.contains("`items` write-only in docs: false, in the schema: true"),
+        "{joined}"
+    );
+    assert_eq!(problems.len(), 6, "{joined}");
 }
 
 #[test]
