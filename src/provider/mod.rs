@@ -21,6 +21,8 @@ pub mod diag;
 pub mod functions;
 pub mod journal;
 pub mod kafka;
+pub mod lifecycle;
+pub mod lists;
 pub mod names;
 pub mod resource_consumer_group;
 pub mod resource_topic;
