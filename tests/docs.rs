@@ -476,6 +476,18 @@ enum Kind {
     Provider,
     Resource,
     DataSource,
+    /// `terraform query` list resources (Terraform 1.14+).
+    ListResource,
+    /// Actions (Terraform 1.14+).
+    Action,
+}
+
+impl Kind {
+    /// The kinds Terraform before 1.14 does not report: their pages are checked only
+    /// against a Terraform that does.
+    fn is_newer(self) -> bool {
+        matches!(self, Kind::ListResource | Kind::Action)
+    }
 }
 
 fn doc_page(kind: Kind, type_name: &str) -> PathBuf {
@@ -483,6 +495,10 @@ fn doc_page(kind: Kind, type_name: &str) -> PathBuf {
         Kind::Provider => repo().join("docs/index.md"),
         Kind::Resource => repo().join(format!("docs/resources/{}.md", short_name(type_name))),
         Kind::DataSource => repo().join(format!("docs/data-sources/{}.md", short_name(type_name))),
+        Kind::ListResource => {
+            repo().join(format!("docs/list-resources/{}.md", short_name(type_name)))
+        }
+        Kind::Action => repo().join(format!("docs/actions/{}.md", short_name(type_name))),
     }
 }
 
@@ -494,11 +510,21 @@ fn example_files(kind: Kind, type_name: &str) -> Vec<PathBuf> {
         Kind::Resource => (
             repo().join(format!("examples/resources/{type_name}")),
             &["resource.tf", "import.sh"],
-            &["import-by-string-id.tf"],
+            &["import-by-string-id.tf", "import-by-identity.tf"],
         ),
         Kind::DataSource => (
             repo().join(format!("examples/data-sources/{type_name}")),
             &["data-source.tf"],
+            &[],
+        ),
+        Kind::ListResource => (
+            repo().join(format!("examples/list-resources/{type_name}")),
+            &["list-resource.tfquery.hcl"],
+            &[],
+        ),
+        Kind::Action => (
+            repo().join(format!("examples/actions/{type_name}")),
+            &["action.tf"],
             &[],
         ),
     };
@@ -512,6 +538,8 @@ fn documented_types(kind: Kind) -> Vec<String> {
     let dir = match kind {
         Kind::Resource => repo().join("docs/resources"),
         Kind::DataSource => repo().join("docs/data-sources"),
+        Kind::ListResource => repo().join("docs/list-resources"),
+        Kind::Action => repo().join("docs/actions"),
         Kind::Provider => return vec!["alikafka".into()],
     };
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -551,13 +579,12 @@ fn check_page(kind: Kind, type_name: &str, block: &Value, reports_write_only: bo
             }
         }
     }
-    let mut sections = vec![
-        "## Example Usage",
-        "## Argument Reference",
-        "## Attribute Reference",
-    ];
-    if kind == Kind::Resource {
-        sections.extend(["## Timeouts", "## Import"]);
+    let mut sections = vec!["## Example Usage", "## Argument Reference"];
+    match kind {
+        // A list resource's and an action's schema is their `config` block: arguments only.
+        Kind::ListResource | Kind::Action => {}
+        Kind::Resource => sections.extend(["## Attribute Reference", "## Timeouts", "## Import"]),
+        Kind::Provider | Kind::DataSource => sections.push("## Attribute Reference"),
     }
     let headings: Vec<&str> = prose_lines(&markdown)
         .into_iter()
@@ -816,7 +843,13 @@ fn check_docs(provider: &Value) -> Vec<String> {
     for (kind, key) in [
         (Kind::Resource, "resource_schemas"),
         (Kind::DataSource, "data_source_schemas"),
+        (Kind::ListResource, "list_resource_schemas"),
+        (Kind::Action, "action_schemas"),
     ] {
+        // Terraform before 1.14 reports neither list resources nor actions.
+        if kind.is_newer() && provider["reports_list_resources_and_actions"] == false {
+            continue;
+        }
         let schemas = provider[key].as_object().cloned().unwrap_or_default();
         if schemas.is_empty() {
             problems.push(format!("the schema has no {key}"));
@@ -856,7 +889,8 @@ fn assert_no_problems(problems: &[String]) {
 // ---------------------------------------------------------------------------------------------
 
 /// Every example directory: `examples/provider`, `examples/quickstart`, `examples/policy`,
-/// `examples/resources/*`, `examples/data-sources/*`, `examples/functions/*`.
+/// `examples/resources/*`, `examples/data-sources/*`, `examples/functions/*`,
+/// `examples/list-resources/*`, `examples/actions/*`.
 fn example_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for entry in std::fs::read_dir(repo().join("examples")).expect("examples/") {
@@ -864,7 +898,13 @@ fn example_dirs() -> Vec<PathBuf> {
         if !path.is_dir() {
             continue;
         }
-        let nested = ["resources", "data-sources", "functions"]
+        let nested = [
+            "resources",
+            "data-sources",
+            "functions",
+            "list-resources",
+            "actions",
+        ]
             .iter()
             .any(|n| path.ends_with(n));
         if nested {
@@ -883,8 +923,8 @@ fn example_dirs() -> Vec<PathBuf> {
 }
 
 /// The oldest Terraform (major, minor) that reads a file: `import` and `check` blocks need 1.5,
-/// provider functions (`provider::`) 1.8; an explicit `required_version = ">= X.Y"` says so
-/// itself.
+/// provider functions (`provider::`) 1.8, imports by identity 1.12, actions 1.14; an explicit
+/// `required_version = ">= X.Y"` says so itself.
 fn minimum_terraform(content: &str) -> (u32, u32) {
     let mut minimum = (1, 0);
     let required =
@@ -900,6 +940,13 @@ fn minimum_terraform(content: &str) -> (u32, u32) {
     }
     if content.contains("provider::") {
         minimum = minimum.max((1, 8));
+    }
+    // `import { identity = {...} }`.
+    if content.lines().any(|l| l.trim_start().starts_with("identity = {")) {
+        minimum = minimum.max((1, 12));
+    }
+    if content.lines().any(|l| l.starts_with("action \"")) {
+        minimum = minimum.max((1, 14));
     }
     minimum
 }
@@ -980,6 +1027,7 @@ fn docs_match_the_provider_schema_reported_by_terraform() {
             tf.version
         );
         provider["write_only_reported"] = json!(tf.at_least(1, 11));
+        provider["reports_list_resources_and_actions"] = json!(tf.at_least(1, 14));
         let problems = check_docs(&provider);
         assert!(
             problems.is_empty(),

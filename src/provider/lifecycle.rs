@@ -93,6 +93,14 @@ pub trait Listed: Send + Sync + 'static {
         format!("instance_id or {}", Self::KIND.name_attribute)
     }
 
+    /// The attributes of the resource identity (Terraform 1.12+, see [`identity`]): the
+    /// instance and what names the object there, i.e. what [`Listed::key`] reads.
+    ///
+    /// [`identity`]: super::identity
+    fn identity_attributes() -> Vec<&'static str> {
+        vec!["instance_id", Self::KIND.name_attribute]
+    }
+
     /// Whether a listed object is ready for use; otherwise what it shows instead.
     /// `planned` is the plan of the object being created.
     fn ready(_planned: &Value, _item: &Item<Self>, _scope: &Scope) -> Result<(), String> {

@@ -10,6 +10,7 @@
 //! # }
 //! ```
 
+pub mod action_consumer_offset_reset;
 pub mod config;
 mod data_source_common;
 pub mod data_source_consumer_groups;
@@ -18,10 +19,15 @@ pub mod data_source_instances;
 pub mod data_source_topic_status;
 pub mod data_source_topics;
 pub mod diag;
+pub mod from_alicloud;
 pub mod functions;
+pub mod identity;
 pub mod journal;
 pub mod kafka;
 pub mod lifecycle;
+pub mod list_common;
+pub mod list_consumer_group;
+pub mod list_topic;
 pub mod lists;
 pub mod names;
 pub mod resource_consumer_group;
@@ -38,7 +44,8 @@ use async_trait::async_trait;
 use crate::api::{self, Client};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{
-    ConfigureRequest, Context, DataSource, Function, ProviderData, ProviderDef, Resource,
+    Action, ConfigureRequest, Context, DataSource, Function, ListResource, ProviderData,
+    ProviderDef, Resource,
 };
 use crate::tfplugin::schema::Schema;
 use kafka::Kafka;
@@ -187,6 +194,19 @@ impl ProviderDef for AlikafkaProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         functions::all()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        vec![
+            list_topic::list_resource(self.shared.clone()),
+            list_consumer_group::list_resource(self.shared.clone()),
+        ]
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        vec![Arc::new(
+            action_consumer_offset_reset::ConsumerOffsetResetAction::new(self.shared.clone()),
+        )]
     }
 }
 

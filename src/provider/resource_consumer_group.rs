@@ -8,8 +8,8 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::journal;
 use super::kafka::Scope;
+use super::{from_alicloud, identity, journal};
 use super::lifecycle::{self, Kind, Listed};
 use super::lists::GroupsOf;
 use super::support;
@@ -22,10 +22,10 @@ use crate::api::{
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, Plan, PlanRequest, ReadRequest, Resource,
-    Timeouts, UpdateRequest,
+    ApplyError, Context, CreateRequest, DeleteRequest, MoveStateRequest, Plan, PlanRequest,
+    ReadRequest, Resource, Timeouts, UpdateRequest,
 };
-use crate::tfplugin::schema::{Attribute, Description, Schema};
+use crate::tfplugin::schema::{Attribute, Description, IdentitySchema, Schema};
 
 pub const TYPE_NAME: &str = "alikafka_consumer_group";
 
@@ -202,6 +202,27 @@ impl Resource for ConsumerGroupResource {
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
         support::import_named(&self.schema(), id, "consumer_id")
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::schema::<Groups>(&self.schema()))
+    }
+
+    async fn import_by_identity(
+        &self,
+        _: &Context,
+        _: &IdentitySchema,
+        identity: &Value,
+    ) -> Result<Value, Diagnostics> {
+        Ok(identity::import_state::<Groups>(&self.schema(), identity))
+    }
+
+    async fn move_state(
+        &self,
+        _: &Context,
+        req: &MoveStateRequest,
+    ) -> Result<Option<Value>, Diagnostics> {
+        from_alicloud::consumer_group(&self.schema(), req)
     }
 }
 

@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::journal;
 use super::kafka::{Kafka, Scope};
+use super::{from_alicloud, identity, journal, list_topic};
 use super::lifecycle::{self, Kind, Listed};
 use super::lists::TopicsOf;
 use super::names::{MAX_PARTITIONS, MIN_PARTITIONS};
@@ -26,10 +26,10 @@ use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::validators::int_between;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, Plan, PlanRequest, ReadRequest, Resource,
-    Timeouts, UpdateRequest,
+    ApplyError, Context, CreateRequest, DeleteRequest, MoveStateRequest, Plan, PlanRequest,
+    ReadRequest, Resource, Timeouts, UpdateRequest,
 };
-use crate::tfplugin::schema::{Attribute, Description, Schema};
+use crate::tfplugin::schema::{Attribute, Description, IdentitySchema, Schema};
 
 pub const TYPE_NAME: &str = "alikafka_topic";
 /// Status of a topic in service.
@@ -388,12 +388,8 @@ impl Resource for TopicResource {
         match state {
             // Imported: manage the settings it was given (those that differ from defaults).
             Some(mut state) if support::is_imported(&req.private) => {
-                let effective = map_of(state.attr("effective_config")).unwrap_or_default();
                 let retention = retention_hours(ctx, &kafka, &state).await;
-                let managed = topic_settings::non_default(&effective, retention);
-                if !managed.is_empty() {
-                    state.set_attr("config", tags::to_value(&managed));
-                }
+                topic_settings::manage_non_default(&mut state, retention);
                 ctx.set_private(Vec::new());
                 Ok(Some(state))
             }
@@ -500,6 +496,32 @@ impl Resource for TopicResource {
         support::mark_imported(ctx);
         support::import_named(&self.schema(), id, "topic")
     }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::schema::<Topics>(&self.schema()))
+    }
+
+    async fn import_by_identity(
+        &self,
+        ctx: &Context,
+        _: &IdentitySchema,
+        identity: &Value,
+    ) -> Result<Value, Diagnostics> {
+        support::mark_imported(ctx);
+        Ok(identity::import_state::<Topics>(&self.schema(), identity))
+    }
+
+    async fn move_state(
+        &self,
+        ctx: &Context,
+        req: &MoveStateRequest,
+    ) -> Result<Option<Value>, Diagnostics> {
+        from_alicloud::topic(ctx, &self.schema(), req)
+    }
+
+    fn generate_config(&self, schema: &Schema, state: &Value) -> Result<Value, Diagnostics> {
+        Ok(list_topic::generated_config(schema, state))
+    }
 }
 
 /// `replication_factor` or `min_insync_replicas`: set at creation on local topics, reported
@@ -520,7 +542,7 @@ fn replicas(name: &str, what: &str) -> Attribute {
 
 /// The message retention (hours) of the instance holding `state`'s topic: the default of
 /// the retention settings. `None` when the instance list cannot say.
-async fn retention_hours(ctx: &Context, kafka: &Kafka, state: &Value) -> Option<i64> {
+pub(super) async fn retention_hours(ctx: &Context, kafka: &Kafka, state: &Value) -> Option<i64> {
     let instance_id = state.attr("instance_id").as_str()?;
     let instances = ctx.run(kafka.instances()).await.ok()?.ok()?;
     let instance = instances.iter().find(|i| i.instance_id == instance_id)?;

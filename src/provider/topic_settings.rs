@@ -268,6 +268,16 @@ pub fn non_default(effective: &Settings, retention: Option<i64>) -> Settings {
         .collect()
 }
 
+/// Makes an adopted topic's state (imported, listed for `terraform query`, moved) manage
+/// the settings it was given: `config` from the [`non_default`] part of `effective_config`.
+pub fn manage_non_default(state: &mut Value, retention: Option<i64>) {
+    let effective = map_of(state.attr("effective_config")).unwrap_or_default();
+    let managed = non_default(&effective, retention);
+    if !managed.is_empty() {
+        state.set_attr("config", to_value(&managed));
+    }
+}
+
 fn default_of(s: &Setting, retention_hours: Option<i64>) -> Option<String> {
     match s.default {
         Default::Value(v) => Some(v.to_string()),
