@@ -1447,6 +1447,13 @@ fn contract_schema() -> Value {
             .collect();
         json!(["object", map])
     }
+    /// `obj` with these fields of type map(string) added.
+    fn with_maps(mut object: Value, names: &[&str]) -> Value {
+        for name in names {
+            object[1][*name] = json!(["map", "string"]);
+        }
+        object
+    }
     fn timeouts(names: &[&str]) -> Value {
         let attrs: serde_json::Map<String, Value> = names
             .iter()
@@ -1462,6 +1469,7 @@ fn contract_schema() -> Value {
     let s = || json!("string");
     let n = || json!("number");
     let list_s = || json!(["list", "string"]);
+    let map_s = || json!(["map", "string"]);
     json!({
         "provider": {"block": {"attributes": {
             "access_key": attr(s(), "optional"),
@@ -1478,6 +1486,14 @@ fn contract_schema() -> Value {
             "create_topic_requests_per_second": attr(n(), "optional"),
             "shared_rate_limits": attr(json!("bool"), "optional"),
             "shared_rate_limits_dir": attr(s(), "optional"),
+        }, "block_types": {
+            "default_tags": {"nesting_mode": "single", "block": {"attributes": {
+                "tags": attr(map_s(), "optional"),
+            }}},
+            "ignore_tags": {"nesting_mode": "single", "block": {"attributes": {
+                "keys": attr(json!(["set", "string"]), "optional"),
+                "key_prefixes": attr(json!(["set", "string"]), "optional"),
+            }}},
         }}},
         "resource_schemas": {
             "alikafka_topic": {"block": {"attributes": {
@@ -1492,6 +1508,12 @@ fn contract_schema() -> Value {
                 "status": attr(n(), "computed"),
                 "status_name": attr(s(), "computed"),
                 "create_time": attr(n(), "computed"),
+                "replication_factor": attr(n(), "optional,computed"),
+                "min_insync_replicas": attr(n(), "optional,computed"),
+                "config": attr(map_s(), "optional,computed"),
+                "effective_config": attr(map_s(), "computed"),
+                "tags": attr(map_s(), "optional"),
+                "tags_all": attr(map_s(), "computed"),
                 "timeouts": timeouts(&["create", "update", "delete"]),
             }}},
             "alikafka_consumer_group": {"block": {"attributes": {
@@ -1500,7 +1522,9 @@ fn contract_schema() -> Value {
                 "consumer_id": attr(s(), "required"),
                 "remark": attr(s(), "optional"),
                 "region_id": attr(s(), "computed"),
-                "timeouts": timeouts(&["create", "delete"]),
+                "tags": attr(map_s(), "optional"),
+                "tags_all": attr(map_s(), "computed"),
+                "timeouts": timeouts(&["create", "update", "delete"]),
             }}},
         },
         "data_source_schemas": {
@@ -1520,24 +1544,26 @@ fn contract_schema() -> Value {
             "alikafka_topics": {"block": {"attributes": {
                 "instance_id": attr(s(), "required"),
                 "name_regex": attr(s(), "optional"),
+                "tags": attr(map_s(), "optional"),
                 "ids": attr(list_s(), "optional,computed"),
                 "names": attr(list_s(), "computed"),
-                "topics": attr(json!(["list", obj(&[
+                "topics": attr(json!(["list", with_maps(obj(&[
                     ("id", "string"), ("topic", "string"), ("instance_id", "string"),
                     ("region_id", "string"), ("remark", "string"), ("partition_num", "number"),
                     ("create_time", "number"), ("status", "number"), ("status_name", "string"),
                     ("local_topic", "bool"), ("compact_topic", "bool"),
-                ])]), "computed"),
+                ]), &["config", "tags"])]), "computed"),
             }}},
             "alikafka_consumer_groups": {"block": {"attributes": {
                 "instance_id": attr(s(), "required"),
                 "name_regex": attr(s(), "optional"),
+                "tags": attr(map_s(), "optional"),
                 "ids": attr(list_s(), "optional,computed"),
                 "names": attr(list_s(), "computed"),
-                "groups": attr(json!(["list", obj(&[
+                "groups": attr(json!(["list", with_maps(obj(&[
                     ("id", "string"), ("consumer_id", "string"), ("instance_id", "string"),
                     ("remark", "string"), ("region_id", "string"),
-                ])]), "computed"),
+                ]), &["tags"])]), "computed"),
             }}},
             "alikafka_topic_status": {"block": {"attributes": {
                 "instance_id": attr(s(), "required"),
