@@ -143,7 +143,10 @@ import {{
     let local = ws.resource_values("alikafka_topic.local");
     assert_eq!(local["config"], json!({"retention.ms": "86400000"}));
     assert_eq!(local["id"], format!("{INSTANCE_HZ}:identity-local"));
-    assert_eq!(identities(&ws)["alikafka_consumer_group.g"], group_identity("identity-group"));
+    assert_eq!(
+        identities(&ws)["alikafka_consumer_group.g"],
+        group_identity("identity-group")
+    );
 
     // An identity naming nothing: Terraform's own error, nothing imported.
     ws.write_config(&objects(&format!(
@@ -345,7 +348,10 @@ list "alikafka_consumer_group" "all" {{
     assert_eq!(with("partition_num"), 43, "24 only, never the default 12");
     assert_eq!(with("tags"), 60);
     assert!(!generated.contains("partition_num = 12"));
-    assert!(generated.contains("\"retention.ms\" = \"86400000\""), "{generated}");
+    assert!(
+        generated.contains("\"retention.ms\" = \"86400000\""),
+        "{generated}"
+    );
     assert!(generated.contains("identity = {"), "{generated}");
 
     let apply_started = Instant::now();

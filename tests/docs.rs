@@ -905,8 +905,8 @@ fn example_dirs() -> Vec<PathBuf> {
             "list-resources",
             "actions",
         ]
-            .iter()
-            .any(|n| path.ends_with(n));
+        .iter()
+        .any(|n| path.ends_with(n));
         if nested {
             for sub in std::fs::read_dir(&path).expect("examples subdir") {
                 let sub = sub.expect("entry").path();
@@ -942,7 +942,10 @@ fn minimum_terraform(content: &str) -> (u32, u32) {
         minimum = minimum.max((1, 8));
     }
     // `import { identity = {...} }`.
-    if content.lines().any(|l| l.trim_start().starts_with("identity = {")) {
+    if content
+        .lines()
+        .any(|l| l.trim_start().starts_with("identity = {"))
+    {
         minimum = minimum.max((1, 12));
     }
     if content.lines().any(|l| l.starts_with("action \"")) {
@@ -1495,6 +1498,13 @@ fn contract_schema() -> Value {
             .collect();
         json!(["object", map])
     }
+    /// `obj` with these fields of type map(string) added.
+    fn with_maps(mut object: Value, names: &[&str]) -> Value {
+        for name in names {
+            object[1][*name] = json!(["map", "string"]);
+        }
+        object
+    }
     fn timeouts(names: &[&str]) -> Value {
         let attrs: serde_json::Map<String, Value> = names
             .iter()
@@ -1510,6 +1520,7 @@ fn contract_schema() -> Value {
     let s = || json!("string");
     let n = || json!("number");
     let list_s = || json!(["list", "string"]);
+    let map_s = || json!(["map", "string"]);
     json!({
         "provider": {"block": {"attributes": {
             "access_key": attr(s(), "optional"),
@@ -1526,6 +1537,14 @@ fn contract_schema() -> Value {
             "create_topic_requests_per_second": attr(n(), "optional"),
             "shared_rate_limits": attr(json!("bool"), "optional"),
             "shared_rate_limits_dir": attr(s(), "optional"),
+        }, "block_types": {
+            "default_tags": {"nesting_mode": "single", "block": {"attributes": {
+                "tags": attr(map_s(), "optional"),
+            }}},
+            "ignore_tags": {"nesting_mode": "single", "block": {"attributes": {
+                "keys": attr(json!(["set", "string"]), "optional"),
+                "key_prefixes": attr(json!(["set", "string"]), "optional"),
+            }}},
         }}},
         "resource_schemas": {
             "alikafka_topic": {"block": {"attributes": {
@@ -1540,6 +1559,12 @@ fn contract_schema() -> Value {
                 "status": attr(n(), "computed"),
                 "status_name": attr(s(), "computed"),
                 "create_time": attr(n(), "computed"),
+                "replication_factor": attr(n(), "optional,computed"),
+                "min_insync_replicas": attr(n(), "optional,computed"),
+                "config": attr(map_s(), "optional,computed"),
+                "effective_config": attr(map_s(), "computed"),
+                "tags": attr(map_s(), "optional"),
+                "tags_all": attr(map_s(), "computed"),
                 "timeouts": timeouts(&["create", "update", "delete"]),
             }}},
             "alikafka_consumer_group": {"block": {"attributes": {
@@ -1548,7 +1573,9 @@ fn contract_schema() -> Value {
                 "consumer_id": attr(s(), "required"),
                 "remark": attr(s(), "optional"),
                 "region_id": attr(s(), "computed"),
-                "timeouts": timeouts(&["create", "delete"]),
+                "tags": attr(map_s(), "optional"),
+                "tags_all": attr(map_s(), "computed"),
+                "timeouts": timeouts(&["create", "update", "delete"]),
             }}},
         },
         "data_source_schemas": {
@@ -1568,24 +1595,26 @@ fn contract_schema() -> Value {
             "alikafka_topics": {"block": {"attributes": {
                 "instance_id": attr(s(), "required"),
                 "name_regex": attr(s(), "optional"),
+                "tags": attr(map_s(), "optional"),
                 "ids": attr(list_s(), "optional,computed"),
                 "names": attr(list_s(), "computed"),
-                "topics": attr(json!(["list", obj(&[
+                "topics": attr(json!(["list", with_maps(obj(&[
                     ("id", "string"), ("topic", "string"), ("instance_id", "string"),
                     ("region_id", "string"), ("remark", "string"), ("partition_num", "number"),
                     ("create_time", "number"), ("status", "number"), ("status_name", "string"),
                     ("local_topic", "bool"), ("compact_topic", "bool"),
-                ])]), "computed"),
+                ]), &["config", "tags"])]), "computed"),
             }}},
             "alikafka_consumer_groups": {"block": {"attributes": {
                 "instance_id": attr(s(), "required"),
                 "name_regex": attr(s(), "optional"),
+                "tags": attr(map_s(), "optional"),
                 "ids": attr(list_s(), "optional,computed"),
                 "names": attr(list_s(), "computed"),
-                "groups": attr(json!(["list", obj(&[
+                "groups": attr(json!(["list", with_maps(obj(&[
                     ("id", "string"), ("consumer_id", "string"), ("instance_id", "string"),
                     ("remark", "string"), ("region_id", "string"),
-                ])]), "computed"),
+                ]), &["tags"])]), "computed"),
             }}},
             "alikafka_topic_status": {"block": {"attributes": {
                 "instance_id": attr(s(), "required"),

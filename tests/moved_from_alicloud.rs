@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use alicloud_standin::{fixture_release, fixtures, StandIn, ResourceType, CONSUMER_GROUP, TOPIC};
+use alicloud_standin::{fixture_release, fixtures, ResourceType, StandIn, CONSUMER_GROUP, TOPIC};
 use alikafka::api::{CreateConsumerGroupRequest, CreateTopicRequest, Tag};
 use common::*;
 use serde_json::{json, Value};
@@ -28,11 +28,29 @@ const DOCUMENTED: [&str; 4] = [
 /// one release at a time, and each fixture here is held at a release whose schema of its
 /// type is the one it was written with (checked below).
 const CASES: [(&str, &[&str]); 5] = [
-    ("1.56.0", &["alikafka_topic-v1.56.0", "alikafka_consumer_group-v1.56.0"]),
-    ("1.63.0", &["alikafka_topic-v1.63.0", "alikafka_consumer_group-v1.63.0"]),
+    (
+        "1.56.0",
+        &["alikafka_topic-v1.56.0", "alikafka_consumer_group-v1.56.0"],
+    ),
+    (
+        "1.63.0",
+        &["alikafka_topic-v1.63.0", "alikafka_consumer_group-v1.63.0"],
+    ),
     ("1.70.0", &["alikafka_topic-v1.70.0"]),
-    ("1.157.0", &["alikafka_topic-v1.119.0", "alikafka_consumer_group-v1.157.0"]),
-    ("1.268.0", &["alikafka_topic-v1.262.1", "alikafka_consumer_group-v1.268.0"]),
+    (
+        "1.157.0",
+        &[
+            "alikafka_topic-v1.119.0",
+            "alikafka_consumer_group-v1.157.0",
+        ],
+    ),
+    (
+        "1.268.0",
+        &[
+            "alikafka_topic-v1.262.1",
+            "alikafka_consumer_group-v1.268.0",
+        ],
+    ),
 ];
 
 /// What the user writes for each object after the move: the alicloud arguments in our
@@ -188,11 +206,16 @@ fn workspace(emu: &Emulator, stand_in: &StandIn, states: &[Value], config: &str)
 fn every_alicloud_schema_moves_with_only_the_move_planned() {
     let started = Instant::now();
     // Every topic and group fixture is moved, each at a release with its own schema.
-    let covered: Vec<&str> = CASES.iter().flat_map(|(_, names)| names.iter().copied()).collect();
+    let covered: Vec<&str> = CASES
+        .iter()
+        .flat_map(|(_, names)| names.iter().copied())
+        .collect();
     let all: Vec<String> = fixtures()
         .into_iter()
         .map(|(file, _)| file.trim_end_matches(".tfstate").to_owned())
-        .filter(|name| name.starts_with("alikafka_topic") || name.starts_with("alikafka_consumer_group"))
+        .filter(|name| {
+            name.starts_with("alikafka_topic") || name.starts_with("alikafka_consumer_group")
+        })
         .collect();
     assert_eq!(
         {
@@ -238,7 +261,10 @@ fn every_alicloud_schema_moves_with_only_the_move_planned() {
         let ws = workspace(&emu, &stand_in, &states, &config);
         ws.ok(&["init", "-input=false", "-no-color"]);
         let plan = ws.plan_json();
-        let changes = plan["resource_changes"].as_array().cloned().unwrap_or_default();
+        let changes = plan["resource_changes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(changes.len(), names.len(), "{release}: {plan}");
         for change in &changes {
             let address = change["address"].as_str().unwrap_or_default();
@@ -254,10 +280,7 @@ fn every_alicloud_schema_moves_with_only_the_move_planned() {
             );
         }
         let text = ws.ok(&["show", "-no-color", "tfplan"]).flat();
-        assert!(
-            text.contains("has moved to alikafka_"),
-            "{release}: {text}"
-        );
+        assert!(text.contains("has moved to alikafka_"), "{release}: {text}");
         ws.apply();
         ws.assert_no_changes();
         let identities: Value =
@@ -271,7 +294,10 @@ fn every_alicloud_schema_moves_with_only_the_move_planned() {
             let moved = ws.resource_values("alikafka_topic.this");
             assert_eq!(moved["config"], json!({"retention.ms": "86400000"}));
             assert_eq!(moved["replication_factor"], 2);
-            assert_eq!(moved["timeouts"], json!({"create": null, "update": null, "delete": "16m"}));
+            assert_eq!(
+                moved["timeouts"],
+                json!({"create": null, "update": null, "delete": "16m"})
+            );
         }
     }
     // Moves and the plans after them only read.

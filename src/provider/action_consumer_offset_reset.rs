@@ -22,15 +22,14 @@ use tokio::time::Instant;
 use super::data_source_common::{instance_id_attribute, read_error};
 use super::{diag, support, Shared};
 use crate::api::{
-    ApiError, GetConsumerProgressRequest, OffsetReset, PartitionOffset,
-    UpdateConsumerOffsetRequest,
+    ApiError, GetConsumerProgressRequest, OffsetReset, PartitionOffset, UpdateConsumerOffsetRequest,
 };
+use crate::tfplugin::cty::Type;
 use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::validators::one_of;
 use crate::tfplugin::framework::{cancelled, Action, ActionProgress, Context};
 use crate::tfplugin::schema::{Attribute, Description, Schema};
-use crate::tfplugin::cty::Type;
 
 pub const TYPE_NAME: &str = "alikafka_consumer_offset_reset";
 
@@ -282,7 +281,12 @@ fn reset_failed(error: &ApiError, config: &Config, region: &str) -> Diagnostics 
     }
     let summary = format!("Cannot reset the offsets of consumer group {group} on topic {topic}");
     if error.is_not_found() {
-        return read_error(summary, error, region, &["instance_id", "topic", "consumer_id"]);
+        return read_error(
+            summary,
+            error,
+            region,
+            &["instance_id", "topic", "consumer_id"],
+        );
     }
     diag::api_error_in(summary, error, region).into()
 }
@@ -411,7 +415,10 @@ impl Action for ConsumerOffsetResetAction {
             instance_id: instance.clone(),
             consumer_id: group.clone(),
         };
-        let read = kafka.client().get_consumer_progress(&asked, Some(deadline)).await;
+        let read = kafka
+            .client()
+            .get_consumer_progress(&asked, Some(deadline))
+            .await;
         let partitions = match read {
             Ok(answer) => answer
                 .consumer_progress
@@ -430,7 +437,13 @@ impl Action for ConsumerOffsetResetAction {
         };
         let mut partitions: Vec<_> = partitions
             .iter()
-            .filter_map(|p| Some((p.partition?, p.consumer_offset.unwrap_or(0), p.broker_offset)))
+            .filter_map(|p| {
+                Some((
+                    p.partition?,
+                    p.consumer_offset.unwrap_or(0),
+                    p.broker_offset,
+                ))
+            })
             .collect();
         partitions.sort();
         let each: Vec<String> = partitions
@@ -449,7 +462,9 @@ impl Action for ConsumerOffsetResetAction {
             each.join(", ")
         };
         progress
-            .send(format!("Consumer group {group} on topic {topic}: {summary}"))
+            .send(format!(
+                "Consumer group {group} on topic {topic}: {summary}"
+            ))
             .await;
         Ok(())
     }

@@ -41,16 +41,23 @@ fn the_schema_is_sound_and_documented() {
 
 #[test]
 fn each_target_becomes_its_reset() {
-    let earliest = target(&config(&[("to", "earliest".into())])).unwrap().unwrap();
+    let earliest = target(&config(&[("to", "earliest".into())]))
+        .unwrap()
+        .unwrap();
     assert_eq!(
         earliest.reset(),
         OffsetReset::Timestamp(OffsetReset::EARLIEST)
     );
-    let latest = target(&config(&[("to", "latest".into())])).unwrap().unwrap();
-    assert_eq!(latest.reset(), OffsetReset::Timestamp(OffsetReset::LATEST));
-    let at_time = target(&config(&[("timestamp", "2024-06-01T00:00:00+08:00".into())]))
+    let latest = target(&config(&[("to", "latest".into())]))
         .unwrap()
         .unwrap();
+    assert_eq!(latest.reset(), OffsetReset::Timestamp(OffsetReset::LATEST));
+    let at_time = target(&config(&[(
+        "timestamp",
+        "2024-06-01T00:00:00+08:00".into(),
+    )]))
+    .unwrap()
+    .unwrap();
     assert_eq!(at_time.reset(), OffsetReset::Timestamp(1_717_171_200_000));
     assert!(at_time.describe().contains("2024-06-01T00:00:00+08:00"));
     let given = offsets(&[("1", Value::from(950)), ("0", Value::from(1200))]);
@@ -104,7 +111,10 @@ fn bad_times_and_offsets_are_refused_where_they_are() {
     let time = only_error(target(&config(&[("timestamp", "yesterday".into())])));
     assert_eq!(time.attribute, Some(at("timestamp")));
     assert!(time.detail.contains("RFC 3339"), "{}", time.detail);
-    let old = only_error(target(&config(&[("timestamp", "1969-12-31T00:00:00Z".into())])));
+    let old = only_error(target(&config(&[(
+        "timestamp",
+        "1969-12-31T00:00:00Z".into(),
+    )])));
     assert!(old.detail.contains("before 1970"), "{}", old.detail);
 
     let bad = offsets(&[
@@ -113,7 +123,8 @@ fn bad_times_and_offsets_are_refused_where_they_are() {
         ("3", Value::from(7)),
     ]);
     let diagnostics = target(&config(&[("offsets", bad)])).unwrap_err();
-    let paths: Vec<Option<AttributePath>> = diagnostics.iter().map(|d| d.attribute.clone()).collect();
+    let paths: Vec<Option<AttributePath>> =
+        diagnostics.iter().map(|d| d.attribute.clone()).collect();
     assert_eq!(
         paths,
         [
@@ -141,7 +152,11 @@ fn partitions_the_topic_lacks_are_named() {
     let d = diagnostics.iter().next().expect("one");
     assert_eq!(diagnostics.iter().count(), 1);
     assert_eq!(d.attribute, Some(at("offsets").key("6")));
-    assert!(d.detail.contains("has 6 partitions, numbered 0 to 5"), "{}", d.detail);
+    assert!(
+        d.detail.contains("has 6 partitions, numbered 0 to 5"),
+        "{}",
+        d.detail
+    );
 }
 
 #[test]
@@ -170,7 +185,11 @@ fn refusals_say_what_to_do() {
     lost.outcome_uncertain = true;
     let d = reset_failed(&lost, &c, "cn-hangzhou");
     let d = d.iter().next().expect("one");
-    assert!(d.summary.starts_with("Cannot tell whether"), "{}", d.summary);
+    assert!(
+        d.summary.starts_with("Cannot tell whether"),
+        "{}",
+        d.summary
+    );
     assert!(d.detail.contains("not sent again"), "{}", d.detail);
 
     let missing = ApiError::new(

@@ -46,7 +46,9 @@ pub fn topic(
     }
     let source = Source::of(req)?;
     let (instance_id, name) = (source.name("instance_id")?, source.name("topic")?);
-    let status = source.string("status").and_then(|s| s.trim().parse::<i64>().ok());
+    let status = source
+        .string("status")
+        .and_then(|s| s.trim().parse::<i64>().ok());
     let tags = source.tags();
     let state = support::object_with(
         schema,
@@ -55,7 +57,10 @@ pub fn topic(
             ("instance_id", Value::from(instance_id)),
             ("topic", Value::from(name)),
             ("remark", Value::from(source.string("remark"))),
-            ("partition_num", Value::from(source.integer("partition_num"))),
+            (
+                "partition_num",
+                Value::from(source.integer("partition_num")),
+            ),
             // Null in 1.56.0 states when not configured: the service's default, false.
             ("local_topic", Value::from(source.flag("local_topic"))),
             ("compact_topic", Value::from(source.flag("compact_topic"))),
@@ -252,7 +257,9 @@ mod tests {
         assert_eq!(moved.attr("local_topic"), &Value::from(false));
         assert_eq!(moved.attr("partition_num"), &Value::from(12));
         assert!(moved.attr("tags").is_null() && moved.attr("timeouts").is_null());
-        assert!(support::is_imported(&ctx.take_private().unwrap_or_default()));
+        assert!(support::is_imported(
+            &ctx.take_private().unwrap_or_default()
+        ));
 
         let latest = json!({"compact_topic": false, "configs": "{\"retention.ms\":\"86400000\"}",
             "create_time": 1717200000000_i64, "id": "i-1:events", "instance_id": "i-1",
@@ -306,7 +313,9 @@ mod tests {
         assert!(d.to_string().contains("schema version 1"), "{d}");
         let nameless = topic(&ctx, &schema, &request(ALICLOUD_TOPIC, 0, state)).unwrap_err();
         assert!(
-            nameless.to_string().contains("alicloud_alikafka_topic has no topic"),
+            nameless
+                .to_string()
+                .contains("alicloud_alikafka_topic has no topic"),
             "{nameless}"
         );
     }

@@ -55,7 +55,11 @@ mod tests {
     fn identities_name_the_instance_and_the_object() {
         let topics = TopicResource::new(Shared::default()).schema();
         let identity = schema::<Topics>(&topics);
-        let names: Vec<&str> = identity.attributes.iter().map(|a| a.name.as_str()).collect();
+        let names: Vec<&str> = identity
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
         assert_eq!(names, ["instance_id", "topic"]);
         assert!(identity.problems().is_empty(), "{:?}", identity.problems());
         assert!(identity

@@ -124,17 +124,19 @@ impl<L: Queryable> ListResource for ListOf<L> {
         let kafka = self.shared.kafka()?;
         let instance_id = filter.instance_id.as_str();
         let items = ctx
-            .run(kafka.lists::<L::Query>().get(&L::instance_list(instance_id)))
+            .run(
+                kafka
+                    .lists::<L::Query>()
+                    .get(&L::instance_list(instance_id)),
+            )
             .await?
             .map_err(|e| {
                 let summary = format!("Cannot list the {} of instance {instance_id}", L::PLURAL);
                 read_error(summary, &e, kafka.region(), &["instance_id"])
             })?;
         let adoption = L::adoption(ctx, &kafka, instance_id).await;
-        let base = support::object_with(
-            &self.resource,
-            &[("instance_id", Value::from(instance_id))],
-        );
+        let base =
+            support::object_with(&self.resource, &[("instance_id", Value::from(instance_id))]);
         for item in items.iter() {
             let name = L::name(item);
             if !filter.keeps(name, L::tags(item)) {
@@ -157,9 +159,7 @@ mod tests {
     fn the_config_block_is_sound_and_documented() {
         let schema = config_schema("topics", "alikafka_topic");
         support::assert_sound_and_documented(&schema);
-        assert!(schema
-            .attribute("instance_id")
-            .is_some_and(|a| a.required));
-        assert!(schema.description.text.contains("`alikafka_topic`"));
+        assert!(schema.attribute("instance_id").is_some_and(|a| a.required));
+        assert!(schema.block.description.text.contains("`alikafka_topic`"));
     }
 }

@@ -61,7 +61,10 @@ mod tests {
             ..Default::default()
         };
         let state = Groups::adopted_state(&base, &group, &Scope::new("cn-hangzhou"), &());
-        assert_eq!(state, Groups::state_from(&base, &group, &Scope::new("cn-hangzhou")));
+        assert_eq!(
+            state,
+            Groups::state_from(&base, &group, &Scope::new("cn-hangzhou"))
+        );
         state.conforms_to(&schema.value_type()).unwrap();
         assert!(state.attr("remark").is_null(), "no remark: {state:?}");
         let config = config_from_state(&schema, &state);

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::kafka::{Kafka, Scope};
+use super::lifecycle::Listed;
 use super::list_common::{ListOf, Queryable};
 use super::lists::TopicsOf;
-use super::resource_topic::{retention_hours, TopicResource, Topics};
+use super::resource_topic::{TopicResource, Topics};
 use super::topic_settings;
 use super::Shared;
 use crate::api::{Tag, TopicInfo};
@@ -47,8 +48,7 @@ impl Queryable for Topics {
     }
 
     async fn adoption(ctx: &Context, kafka: &Kafka, instance_id: &str) -> Option<i64> {
-        let instance = Value::object([("instance_id", Value::from(instance_id))]);
-        retention_hours(ctx, kafka, &instance).await
+        topic_settings::retention_hours(ctx, kafka, instance_id).await
     }
 
     fn adopted_state(base: &Value, t: &TopicInfo, scope: &Scope, retention: &Option<i64>) -> Value {
@@ -147,7 +147,12 @@ mod tests {
         );
         let config = generated_config(&schema, &cloud);
         assert_eq!(config.attr("partition_num"), &Value::from(24));
-        for name in ["replication_factor", "min_insync_replicas", "local_topic", "config"] {
+        for name in [
+            "replication_factor",
+            "min_insync_replicas",
+            "local_topic",
+            "config",
+        ] {
             assert!(config.attr(name).is_null(), "{name}: {config:?}");
         }
     }

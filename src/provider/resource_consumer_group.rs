@@ -9,12 +9,12 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::kafka::Scope;
-use super::{from_alicloud, identity, journal};
 use super::lifecycle::{self, Kind, Listed};
 use super::lists::GroupsOf;
 use super::support;
 use super::tags;
 use super::Shared;
+use super::{from_alicloud, identity, journal};
 use crate::api::{
     consumer_group_resource_id, ConsumerInfo, CreateConsumerGroupRequest,
     DeleteConsumerGroupRequest, ResourceType,
