@@ -224,21 +224,31 @@ fn calls(emu: &Emulator) -> Value {
     Value::Object(counted)
 }
 
-/// The keys set in each `resource` block of a generated file.
+/// The top-level keys set in each `resource` block of a generated file, skipping the
+/// `x = null` lines Terraform itself writes for unset optional attributes.
 fn generated_keys(generated: &str, type_name: &str) -> Vec<Vec<String>> {
     generated
         .split(&format!("resource \"{type_name}\""))
         .skip(1)
         .map(|block| {
-            block
-                .split("\n}")
-                .next()
-                .unwrap_or_default()
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
-                .filter(|k| !k.starts_with('"') && !k.contains(' '))
-                .collect()
+            let mut depth = 0;
+            let mut keys = Vec::new();
+            for line in block.lines() {
+                let line = line.trim();
+                if depth == 1 {
+                    if let Some((key, value)) = line.split_once(" = ") {
+                        if value != "null" {
+                            keys.push(key.trim().to_owned());
+                        }
+                    }
+                }
+                depth += line.matches('{').count();
+                depth = depth.saturating_sub(line.matches('}').count());
+                if depth == 0 && line.contains('}') {
+                    break;
+                }
+            }
+            keys
         })
         .collect()
 }

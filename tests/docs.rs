@@ -962,7 +962,7 @@ fn tf_files_for(dir: &Path, tf: &Terraform) -> Option<Vec<(String, String)>> {
         .filter_map(|e| {
             let path = e.ok()?.path();
             let name = path.file_name()?.to_string_lossy().into_owned();
-            name.ends_with(".tf").then(|| (name, read(&path)))
+            is_example_file(&name).then(|| (name, read(&path)))
         })
         .collect();
     files.sort();
@@ -975,11 +975,26 @@ fn tf_files_for(dir: &Path, tf: &Terraform) -> Option<Vec<(String, String)>> {
     }) {
         return None;
     }
-    files.retain(|(_, c)| {
+    files.retain(|(name, c)| {
         let (ma, mi) = minimum_terraform(c);
+        // `terraform query` files: Terraform 1.14 and later.
+        let (ma, mi) = if is_query_file(name) {
+            (ma, mi).max((1, 14))
+        } else {
+            (ma, mi)
+        };
         tf.at_least(ma, mi)
     });
     Some(files)
+}
+
+fn is_query_file(name: &str) -> bool {
+    name.ends_with(".tfquery.hcl")
+}
+
+/// A configuration file of an example: `.tf`, or `.tfquery.hcl` for list resources.
+fn is_example_file(name: &str) -> bool {
+    name.ends_with(".tf") || is_query_file(name)
 }
 
 const REQUIRED_PROVIDERS: &str = "terraform {\n  required_providers {\n    alikafka = {\n      source = \"alikafka/alikafka\"\n    }\n  }\n}\n";
@@ -1108,37 +1123,69 @@ fn examples_validate_with_the_provider() {
             let has_tf = std::fs::read_dir(&dir)
                 .expect("example dir")
                 .flatten()
-                .any(|e| e.file_name().to_string_lossy().ends_with(".tf"));
-            assert!(has_tf, "{} has no .tf file", dir.display());
+                .any(|e| is_example_file(&e.file_name().to_string_lossy()));
+            assert!(has_tf, "{} has no configuration file", dir.display());
             let Some(files) = tf_files_for(&dir, &tf).filter(|files| !files.is_empty()) else {
                 skipped.push(dir);
                 continue;
             };
-            let ws = Workspace::bare(&tf);
-            example_workspace(&ws, &files);
-            let run = ws.run(&["validate", "-no-color"]);
-            assert_eq!(
-                run.code,
-                0,
-                "terraform validate ({}) of {}:\n{}",
-                tf.version,
-                dir.display(),
-                run.combined()
-            );
+            // `import-by-*.tf` are alternatives (one import block per resource): each is
+            // validated with the rest of the example, apart from the others.
+            let (imports, common): (Vec<_>, Vec<_>) = files
+                .into_iter()
+                .partition(|(name, _)| name.starts_with("import-by-"));
+            let alternatives: Vec<Vec<(String, String)>> = if imports.is_empty() {
+                vec![common]
+            } else {
+                imports
+                    .into_iter()
+                    .map(|import| common.iter().cloned().chain([import]).collect())
+                    .collect()
+            };
+            for files in alternatives {
+                let ws = Workspace::bare(&tf);
+                example_workspace(&ws, &files);
+                let mut validate = vec!["validate", "-no-color"];
+                if files.iter().any(|(name, _)| is_query_file(name)) {
+                    validate.push("-query");
+                }
+                let run = ws.run(&validate);
+                assert_eq!(
+                    run.code,
+                    0,
+                    "terraform validate ({}) of {} {:?}:\n{}",
+                    tf.version,
+                    dir.display(),
+                    files.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+                    run.combined()
+                );
+            }
         }
-        // Only the function examples (1.8) and the policy example (check blocks, 1.5)
-        // need a newer Terraform than 1.0.
-        let expected: Vec<PathBuf> = if tf.at_least(1, 8) {
-            vec![]
-        } else {
-            let mut old: Vec<PathBuf> = documented_functions()
-                .iter()
-                .map(|f| repo().join("examples/functions").join(f))
-                .collect();
-            old.push(repo().join("examples/policy"));
-            old.sort();
-            old
-        };
+        // Only the list resource and action examples (1.14), the function examples (1.8)
+        // and the policy example (check blocks, 1.5) need a newer Terraform than 1.0.
+        let mut expected: Vec<PathBuf> = Vec::new();
+        if !tf.at_least(1, 14) {
+            for (dir, kind) in [
+                ("list-resources", Kind::ListResource),
+                ("actions", Kind::Action),
+            ] {
+                expected.extend(
+                    documented_types(kind)
+                        .iter()
+                        .map(|t| repo().join("examples").join(dir).join(t)),
+                );
+            }
+        }
+        if !tf.at_least(1, 8) {
+            expected.extend(
+                documented_functions()
+                    .iter()
+                    .map(|f| repo().join("examples/functions").join(f)),
+            );
+            expected.push(repo().join("examples/policy"));
+        }
+        expected.sort();
+        skipped.sort();
         assert_eq!(skipped, expected, "Terraform {}", tf.version);
     });
 }
@@ -1521,7 +1568,28 @@ fn contract_schema() -> Value {
     let n = || json!("number");
     let list_s = || json!(["list", "string"]);
     let map_s = || json!(["map", "string"]);
+    let list_config = || {
+        json!({"block": {"attributes": {
+            "instance_id": attr(s(), "required"),
+            "name_regex": attr(s(), "optional"),
+            "tags": attr(map_s(), "optional"),
+        }}})
+    };
     json!({
+        "list_resource_schemas": {
+            "alikafka_topic": list_config(),
+            "alikafka_consumer_group": list_config(),
+        },
+        "action_schemas": {
+            "alikafka_consumer_offset_reset": {"block": {"attributes": {
+                "instance_id": attr(s(), "required"),
+                "consumer_id": attr(s(), "required"),
+                "topic": attr(s(), "required"),
+                "to": attr(s(), "optional"),
+                "timestamp": attr(s(), "optional"),
+                "offsets": attr(json!(["map", "number"]), "optional"),
+            }}},
+        },
         "provider": {"block": {"attributes": {
             "access_key": attr(s(), "optional"),
             "secret_key": attr(s(), "optional,sensitive"),
