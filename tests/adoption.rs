@@ -102,6 +102,21 @@ resource "alikafka_topic" "added" {
         identities(&ws)["alikafka_topic.added"],
         topic_identity("identity-added")
     );
+    // Kept through an update in place.
+    ws.write_config(&objects(
+        &added.replace("Created by 1.15", "Changed by 1.15"),
+    ));
+    let updated = ws.apply().flat();
+    assert!(
+        updated.contains("0 added, 1 changed, 0 destroyed"),
+        "{updated}"
+    );
+    assert_eq!(
+        identities(&ws)["alikafka_topic.added"],
+        topic_identity("identity-added")
+    );
+    ws.write_config(&objects(added));
+    ws.apply();
 
     // Imported by identity (no ID anywhere), then nothing to change: the topic manages the
     // setting it was given, as after an import by ID.
