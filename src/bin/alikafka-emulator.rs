@@ -1,6 +1,6 @@
 //! `alikafka-emulator`: a local stand-in for the alikafka management API.
-//! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line;
-//! logs go to stderr. SIGINT/SIGTERM shut it down gracefully.
+//! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line, then
+//! the URLs of the ECS metadata and credentials-URI stand-ins; logs go to stderr. SIGINT/SIGTERM shut it down gracefully.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -50,21 +50,48 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let standins = match alikafka::emulator::sts::standins::bind(&app.config).await {
+        Ok(standins) => standins,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let standin_urls = match standins.urls() {
+        Ok(urls) => urls,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing::info!(
         data = ?app.config.data,
         accounts = app.config.accounts.len(),
         instances = app.instances.len(),
         "starting"
     );
+    // Written at once: a reader that keeps only the first line loses nothing it needs.
     let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "alikafka-emulator listening on http://{addr}")
-        .and_then(|()| stdout.flush())
-        .is_err()
+    if write!(
+        stdout,
+        "alikafka-emulator listening on http://{addr}\n\
+         alikafka-emulator ECS metadata stand-in on {}\n\
+         alikafka-emulator credentials URI stand-in on {}\n",
+        standin_urls.ecs_metadata, standin_urls.credentials_uri
+    )
+    .and_then(|()| stdout.flush())
+    .is_err()
     {
         return ExitCode::FAILURE;
     }
     drop(stdout);
+    let (stop_standins, standins_stopped) = tokio::sync::oneshot::channel::<()>();
+    let standins = tokio::spawn(standins.serve(Arc::clone(&app), async {
+        let _ = standins_stopped.await;
+    }));
     serve(app, listener, shutdown_signal()).await;
+    let _ = stop_standins.send(());
+    let _ = standins.await;
     tracing::info!("stopped");
     ExitCode::SUCCESS
 }
