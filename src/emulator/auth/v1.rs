@@ -46,7 +46,11 @@ pub fn string_to_sign_form(method: &str, params: &ParamMap) -> String {
         .map(|(name, value)| format!("{}={}", form(name), form(value)))
         .collect::<Vec<_>>()
         .join("&");
-    format!("{method}&{}&{}", percent_encode("/"), percent_encode(&canonical))
+    format!(
+        "{method}&{}&{}",
+        percent_encode("/"),
+        percent_encode(&canonical)
+    )
 }
 
 fn mac(secret: &str) -> HmacSha1 {
@@ -120,7 +124,10 @@ mod tests {
             string_to_sign_form("GET", &spaced),
             "GET&%2F&Policy%3D%257B%2522a%2522%253A%2B1%257D%26X%3Da%252Bb"
         );
-        assert_ne!(string_to_sign_form("GET", &spaced), string_to_sign("GET", &spaced));
+        assert_ne!(
+            string_to_sign_form("GET", &spaced),
+            string_to_sign("GET", &spaced)
+        );
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Default for CredentialsUriConfig {
 }
 
 /// Everything STS-related, as the `[sts]` table of the configuration file gives it.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct StsConfig {
     /// Issued credentials expire after at most this many seconds, whatever DurationSeconds
@@ -146,16 +146,6 @@ pub struct StsConfig {
     pub ecs_metadata: EcsMetadataConfig,
     #[serde(default)]
     pub credentials_uri: CredentialsUriConfig,
-}
-
-impl Default for StsConfig {
-    fn default() -> Self {
-        StsConfig {
-            credential_lifetime_seconds: None,
-            ecs_metadata: EcsMetadataConfig::default(),
-            credentials_uri: CredentialsUriConfig::default(),
-        }
-    }
 }
 
 /// The embedded roles: the demo role (every alikafka action; trusted by the demo account and
@@ -259,7 +249,10 @@ pub fn validate(
             ));
         }
         for trusted in &role.trusted_oidc_providers {
-            if !providers.iter().any(|p| p.arn.eq_ignore_ascii_case(trusted)) {
+            if !providers
+                .iter()
+                .any(|p| p.arn.eq_ignore_ascii_case(trusted))
+            {
                 return Err(format!(
                     "role {} trusts unknown OIDC provider {trusted}",
                     role.arn
@@ -272,7 +265,9 @@ pub fn validate(
         ("credentials_uri", &sts.credentials_uri.role_arn),
     ] {
         if !roles.iter().any(|r| r.arn.eq_ignore_ascii_case(arn)) {
-            return Err(format!("sts.{what}.role_arn {arn} is not a configured role"));
+            return Err(format!(
+                "sts.{what}.role_arn {arn} is not a configured role"
+            ));
         }
     }
     if sts.credential_lifetime_seconds == Some(0) {

@@ -2,7 +2,7 @@
 //!
 //! - `GET /sts`: the stand-ins' URLs, roles, OIDC providers and the credential lifetime;
 //! - `GET /sts/sessions`: the temporary credentials issued so far (ids, roles, origins,
-//!   expiry; never a secret);
+//!   expiry; their secrets only with `?secrets=true`, for leak tests);
 //! - `POST /oidc/token`: a signed JWT for an OIDC provider whose key the emulator holds
 //!   (body: [`MintRequest`], every field optional);
 //! - `GET /oidc/jwks?provider=<arn or name>`: the public keys a provider's tokens are
@@ -62,8 +62,28 @@ async fn overview(State(app): State<Arc<App>>) -> Json<Value> {
     }))
 }
 
-async fn sessions(State(app): State<Arc<App>>) -> Json<Value> {
-    Json(json!({ "sessions": app.sts.sessions.list(now_ms()) }))
+/// `?secrets=true` adds each session's secret and token: for tests that check the
+/// provider never shows them (the control API is loopback-only and unauthenticated).
+async fn sessions(
+    State(app): State<Arc<App>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    let now = now_ms();
+    let mut sessions = json!(app.sts.sessions.list(now));
+    if query.get("secrets").is_some_and(|v| v == "true") {
+        if let Some(list) = sessions.as_array_mut() {
+            for entry in list {
+                let found = entry["access_key_id"]
+                    .as_str()
+                    .and_then(|id| app.sts.sessions.get(id));
+                if let Some(session) = found {
+                    entry["access_key_secret"] = json!(session.secret.expose());
+                    entry["security_token"] = json!(session.token.expose());
+                }
+            }
+        }
+    }
+    Json(json!({ "sessions": sessions }))
 }
 
 async fn mint(State(app): State<Arc<App>>, body: Bytes) -> Response {
@@ -83,7 +103,9 @@ async fn mint(State(app): State<Arc<App>>, body: Bytes) -> Response {
         );
     };
     match provider.mint(&req, now_ms() / 1000) {
-        Ok(token) => Json(json!({ "token": token, "provider": provider.config.arn })).into_response(),
+        Ok(token) => {
+            Json(json!({ "token": token, "provider": provider.config.arn })).into_response()
+        }
         Err(message) => error(StatusCode::BAD_REQUEST, message),
     }
 }

@@ -103,9 +103,9 @@ impl Sts {
     }
 
     pub fn provider(&self, arn_or_name: &str) -> Option<&OidcProvider> {
-        self.providers.iter().find(|p| {
-            p.config.arn.eq_ignore_ascii_case(arn_or_name) || p.name() == arn_or_name
-        })
+        self.providers
+            .iter()
+            .find(|p| p.config.arn.eq_ignore_ascii_case(arn_or_name) || p.name() == arn_or_name)
     }
 
     /// The key that owns the role's account's instances.
@@ -378,8 +378,14 @@ fn assume_role_with_oidc(
         ("Issuer", Node::str(&info.issuer)),
         ("Subject", Node::str(&info.subject)),
         ("ClientIds", Node::str(info.client_ids.join(","))),
-        ("ExpirationTime", Node::str(format_time(info.expires_at * 1000))),
-        ("IssuanceTime", Node::str(format_time(info.issued_at * 1000))),
+        (
+            "ExpirationTime",
+            Node::str(format_time(info.expires_at * 1000)),
+        ),
+        (
+            "IssuanceTime",
+            Node::str(format_time(info.issued_at * 1000)),
+        ),
     ]);
     Ok(vec![
         ("AssumedRoleUser", assumed_role_user(&issued.session)),
@@ -403,7 +409,10 @@ fn caller_identity(caller: &Principal) -> Vec<(&'static str, Node)> {
                     session.session_name
                 )),
             ),
-            ("RoleId", Node::str(format!("3{}", &session.access_key_id[4..20]))),
+            (
+                "RoleId",
+                Node::str(format!("3{}", &session.access_key_id[4..20])),
+            ),
         ],
         None => vec![
             ("AccountId", Node::str(&account)),
@@ -478,15 +487,42 @@ mod tests {
         let ok_role = ("RoleArn", config::DEMO_ROLE_ARN);
         let ok_name = ("RoleSessionName", "ok-name");
         assert_eq!(
-            run(&[("RoleArn", "acs:ram::1000000000000000:role/nope"), ok_name], &demo_caller()),
+            run(
+                &[("RoleArn", "acs:ram::1000000000000000:role/nope"), ok_name],
+                &demo_caller()
+            ),
             "EntityNotExist.Role"
         );
-        assert_eq!(run(&[("RoleArn", "arn:x"), ok_name], &demo_caller()), "InvalidParameter.RoleArn");
-        assert_eq!(run(&[ok_role, ("RoleSessionName", "a")], &demo_caller()), "InvalidParameter.RoleSessionName");
-        assert_eq!(run(&[ok_role, ("RoleSessionName", "bad name")], &demo_caller()), "InvalidParameter.RoleSessionName");
-        assert_eq!(run(&[ok_role, ok_name, ("DurationSeconds", "899")], &demo_caller()), "InvalidParameter.DurationSeconds");
-        assert_eq!(run(&[ok_role, ok_name, ("DurationSeconds", "3601")], &demo_caller()), "InvalidParameter.DurationSeconds");
-        assert_eq!(run(&[ok_role, ok_name, ("Policy", "{")], &demo_caller()), "InvalidParameter.PolicyGrammar");
+        assert_eq!(
+            run(&[("RoleArn", "arn:x"), ok_name], &demo_caller()),
+            "InvalidParameter.RoleArn"
+        );
+        assert_eq!(
+            run(&[ok_role, ("RoleSessionName", "a")], &demo_caller()),
+            "InvalidParameter.RoleSessionName"
+        );
+        assert_eq!(
+            run(&[ok_role, ("RoleSessionName", "bad name")], &demo_caller()),
+            "InvalidParameter.RoleSessionName"
+        );
+        assert_eq!(
+            run(
+                &[ok_role, ok_name, ("DurationSeconds", "899")],
+                &demo_caller()
+            ),
+            "InvalidParameter.DurationSeconds"
+        );
+        assert_eq!(
+            run(
+                &[ok_role, ok_name, ("DurationSeconds", "3601")],
+                &demo_caller()
+            ),
+            "InvalidParameter.DurationSeconds"
+        );
+        assert_eq!(
+            run(&[ok_role, ok_name, ("Policy", "{")], &demo_caller()),
+            "InvalidParameter.PolicyGrammar"
+        );
         assert_eq!(run(&[ok_role], &demo_caller()), "MissingParameter");
         let stranger = Principal {
             account_id: Some("2000000000000000".into()),
@@ -516,16 +552,28 @@ mod tests {
             assume_role_with_oidc(&sts, &Params::new(&params(pairs)), now_ms)
         };
         let arn = ("OIDCProviderArn", config::DEMO_OIDC_PROVIDER_ARN);
-        let fields = run(&[arn, ("RoleArn", config::DEMO_ROLE_ARN), ("OIDCToken", &token)]).unwrap();
+        let fields = run(&[
+            arn,
+            ("RoleArn", config::DEMO_ROLE_ARN),
+            ("OIDCToken", &token),
+        ])
+        .unwrap();
         assert_eq!(fields[2].0, "OIDCTokenInfo");
         // The read-only role does not trust the provider.
         assert_eq!(
-            code(run(&[arn, ("RoleArn", config::DEMO_READONLY_ROLE_ARN), ("OIDCToken", &token)])),
+            code(run(&[
+                arn,
+                ("RoleArn", config::DEMO_READONLY_ROLE_ARN),
+                ("OIDCToken", &token)
+            ])),
             "AuthenticationFail.NoPermission"
         );
         assert_eq!(
             code(run(&[
-                ("OIDCProviderArn", "acs:ram::1000000000000000:oidc-provider/other"),
+                (
+                    "OIDCProviderArn",
+                    "acs:ram::1000000000000000:oidc-provider/other"
+                ),
                 ("RoleArn", config::DEMO_ROLE_ARN),
                 ("OIDCToken", &token)
             ])),

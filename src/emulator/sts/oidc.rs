@@ -187,7 +187,11 @@ impl OidcProvider {
     /// Surrounding whitespace is ignored (token files end with a newline).
     pub fn verify(&self, raw: &str) -> Result<TokenInfo, ApiError> {
         let invalid = |message: &str| {
-            ApiError::new("AuthenticationFail.OIDCToken.Invalid", 401, message.to_string())
+            ApiError::new(
+                "AuthenticationFail.OIDCToken.Invalid",
+                401,
+                message.to_string(),
+            )
         };
         let token = raw.trim();
         if token.is_empty() {
@@ -295,7 +299,10 @@ mod tests {
                 now(),
             )
             .unwrap();
-        assert_eq!(code(&untrusted), "AuthenticationFail.OIDCToken.InvalidSignature");
+        assert_eq!(
+            code(&untrusted),
+            "AuthenticationFail.OIDCToken.InvalidSignature"
+        );
         // A payload changed after signing.
         let parts: Vec<&str> = token.split('.').collect();
         let other = provider
@@ -307,8 +314,16 @@ mod tests {
                 now(),
             )
             .unwrap();
-        let forged = format!("{}.{}.{}", parts[0], other.split('.').nth(1).unwrap(), parts[2]);
-        assert_eq!(code(&forged), "AuthenticationFail.OIDCToken.InvalidSignature");
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            other.split('.').nth(1).unwrap(),
+            parts[2]
+        );
+        assert_eq!(
+            code(&forged),
+            "AuthenticationFail.OIDCToken.InvalidSignature"
+        );
 
         let with = |req: MintRequest| provider.mint(&req, now()).unwrap();
         assert_eq!(
@@ -333,7 +348,11 @@ mod tests {
             "AuthenticationFail.OIDCToken.IssuerNotMatch"
         );
         for garbage in ["", "a.b", "x.y.z", "\n"] {
-            assert_eq!(code(garbage), "AuthenticationFail.OIDCToken.Invalid", "{garbage:?}");
+            assert_eq!(
+                code(garbage),
+                "AuthenticationFail.OIDCToken.Invalid",
+                "{garbage:?}"
+            );
         }
     }
 

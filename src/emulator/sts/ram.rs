@@ -150,7 +150,10 @@ mod tests {
         assert!(pattern_matches("alikafka:*Topic", "alikafka:DeleteTopic"));
         assert!(pattern_matches("a*b*c", "aXXbYYc"));
         assert!(!pattern_matches("alikafka:List*", "alikafka:CreateTopic"));
-        assert!(!pattern_matches("alikafka:ListTopic", "alikafka:ListTopics"));
+        assert!(!pattern_matches(
+            "alikafka:ListTopic",
+            "alikafka:ListTopics"
+        ));
         assert!(!pattern_matches("a*bc", "abc-bc-x"));
         assert!(!pattern_matches("ab*ba", "aba"));
     }
@@ -180,7 +183,12 @@ mod tests {
         };
         assert!(narrowed.allows("alikafka:CreateTopic"));
         assert!(!narrowed.allows("alikafka:DeleteTopic"));
-        for bad in ["", "{", r#"{"Statement":[{"Effect":"Maybe","Action":"x"}]}"#, "[]"] {
+        for bad in [
+            "",
+            "{",
+            r#"{"Statement":[{"Effect":"Maybe","Action":"x"}]}"#,
+            "[]",
+        ] {
             assert_eq!(
                 SessionPolicy::parse(bad).unwrap_err().code,
                 "InvalidParameter.PolicyGrammar",

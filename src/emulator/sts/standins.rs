@@ -84,9 +84,8 @@ pub async fn bind(
     app_config: &crate::emulator::config::EmulatorConfig,
 ) -> Result<Standins, crate::emulator::ServeError> {
     let sts = &app_config.sts;
-    let ecs =
-        crate::emulator::server::bind_addr(&sts.ecs_metadata.listen, app_config.allow_remote)
-            .await?;
+    let ecs = crate::emulator::server::bind_addr(&sts.ecs_metadata.listen, app_config.allow_remote)
+        .await?;
     let uri =
         crate::emulator::server::bind_addr(&sts.credentials_uri.listen, app_config.allow_remote)
             .await?;
@@ -147,27 +146,30 @@ async fn ecs_token(State(state): State<EcsState>, headers: HeaderMap) -> Respons
     token.into_response()
 }
 
-/// `Err` is the answer when the request's session token is wrong or missing where required.
-fn check_token(state: &EcsState, headers: &HeaderMap) -> Result<(), Response> {
+/// The refusal when the request's session token is wrong, or missing where required.
+fn refusal(state: &EcsState, headers: &HeaderMap) -> Option<Response> {
     match headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()) {
         Some(token) => {
             let tokens = state.tokens.lock().unwrap_or_else(|e| e.into_inner());
             if tokens.get(token.trim()).is_some_and(|at| *at > now_ms()) {
-                Ok(())
+                None
             } else {
-                Err((StatusCode::UNAUTHORIZED, "401 Unauthorized").into_response())
+                Some((StatusCode::UNAUTHORIZED, "401 Unauthorized").into_response())
             }
         }
         None => {
+            state.app.metrics.record(
+                "EcsMetadata.TokenlessRequest",
+                Outcome::Succeeded,
+                Default::default(),
+            );
             state
                 .app
-                .metrics
-                .record("EcsMetadata.TokenlessRequest", Outcome::Succeeded, Default::default());
-            if state.app.sts.config.ecs_metadata.require_token {
-                Err((StatusCode::FORBIDDEN, "403 Forbidden").into_response())
-            } else {
-                Ok(())
-            }
+                .sts
+                .config
+                .ecs_metadata
+                .require_token
+                .then(|| (StatusCode::FORBIDDEN, "403 Forbidden").into_response())
         }
     }
 }
@@ -178,7 +180,7 @@ fn instance_role(app: &App) -> Option<&RoleConfig> {
 
 async fn ecs_role_name(State(state): State<EcsState>, headers: HeaderMap) -> Response {
     let started = Instant::now();
-    if let Err(answer) = check_token(&state, &headers) {
+    if let Some(answer) = refusal(&state, &headers) {
         record(&state.app, "EcsMetadata.RoleName", started, false);
         return answer;
     }
@@ -195,7 +197,7 @@ async fn ecs_credentials(
     headers: HeaderMap,
 ) -> Response {
     let started = Instant::now();
-    if let Err(answer) = check_token(&state, &headers) {
+    if let Some(answer) = refusal(&state, &headers) {
         record(&state.app, "EcsMetadata.Credentials", started, false);
         return answer;
     }
@@ -224,7 +226,12 @@ async fn uri_default(State(app): State<Arc<App>>) -> Response {
         Some(role) => credentials_json(&app, role, "credentials-uri", Origin::CredentialsUri),
         None => not_found(),
     };
-    record(&app, "CredentialsUri", started, answer.status().is_success());
+    record(
+        &app,
+        "CredentialsUri",
+        started,
+        answer.status().is_success(),
+    );
     answer
 }
 
@@ -239,7 +246,12 @@ async fn uri_role(State(app): State<Arc<App>>, Path(role): Path<String>) -> Resp
         Some(role) => credentials_json(&app, role, "credentials-uri", Origin::CredentialsUri),
         None => not_found(),
     };
-    record(&app, "CredentialsUri", started, answer.status().is_success());
+    record(
+        &app,
+        "CredentialsUri",
+        started,
+        answer.status().is_success(),
+    );
     answer
 }
 
