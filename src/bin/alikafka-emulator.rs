@@ -70,17 +70,19 @@ async fn main() -> ExitCode {
         instances = app.instances.len(),
         "starting"
     );
-    // Written at once: a reader that keeps only the first line loses nothing it needs.
-    let mut stdout = std::io::stdout().lock();
-    if write!(
-        stdout,
+    // One write for all three lines: a reader that keeps only the first and closes the pipe
+    // cannot make a later line fail.
+    let announcement = format!(
         "alikafka-emulator listening on http://{addr}\n\
          alikafka-emulator ECS metadata stand-in on {}\n\
          alikafka-emulator credentials URI stand-in on {}\n",
         standin_urls.ecs_metadata, standin_urls.credentials_uri
-    )
-    .and_then(|()| stdout.flush())
-    .is_err()
+    );
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(announcement.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
     {
         return ExitCode::FAILURE;
     }
