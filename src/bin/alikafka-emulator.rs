@@ -64,6 +64,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Known to the control API before anyone can ask.
+    app.sts.set_urls(standin_urls.clone());
     tracing::info!(
         data = ?app.config.data,
         accounts = app.config.accounts.len(),

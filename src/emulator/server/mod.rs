@@ -140,6 +140,9 @@ pub async fn run(
     config.validate()?;
     let standins = standins::bind(&config).await?;
     let app = Arc::new(App::new(config)?);
+    if let Ok(urls) = standins.urls() {
+        app.sts.set_urls(urls);
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let standins = tokio::spawn(standins.serve(Arc::clone(&app), async {
         let _ = stopped.await;

@@ -49,11 +49,8 @@ impl Standins {
         })
     }
 
-    /// Records the URLs in `app` and serves both until `shutdown` completes.
+    /// Serves both until `shutdown` completes (record [`Standins::urls`] in the app first).
     pub async fn serve(self, app: Arc<App>, shutdown: impl Future<Output = ()> + Send + 'static) {
-        if let Ok(urls) = self.urls() {
-            app.sts.set_urls(urls);
-        }
         let ecs = ecs_router(Arc::clone(&app));
         let uri = uri_router(app);
         let (stop, _) = tokio::sync::watch::channel(());
