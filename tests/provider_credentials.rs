@@ -111,7 +111,13 @@ fn apply_plan_destroy(ws: &Workspace, emulator: &Emulator, name: &str) -> String
         ws.tf.version
     );
     let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color", "-out=tfplan"]);
-    assert_eq!(plan.code, 0, "not empty ({}):\n{}", ws.tf.version, plan.combined());
+    assert_eq!(
+        plan.code,
+        0,
+        "not empty ({}):\n{}",
+        ws.tf.version,
+        plan.combined()
+    );
     printed.push_str(&plan.combined());
     printed.push_str(&ws.ok(&["show", "-json", "tfplan"]).combined());
     printed.push_str(&ws.ok(&["show", "-json"]).combined());
@@ -194,7 +200,10 @@ provider "alikafka" {{
         let printed = apply_plan_destroy(&ws, &emu, &name);
         let issued = sessions_of(&emu, "AssumeRole", DEMO_ROLE);
         assert!(!issued.is_empty(), "no AssumeRole session");
-        assert!(issued.iter().all(|s| s["session_name"] == "tf-ci"), "{issued:?}");
+        assert!(
+            issued.iter().all(|s| s["session_name"] == "tf-ci"),
+            "{issued:?}"
+        );
         assert_no_secrets(&ws, &emu, &printed, &[DEMO_SK]);
     });
 }
@@ -206,7 +215,10 @@ fn ack_rrsa_environment_and_token_file() {
         let emu = emulator(None, dir.path());
         let mut ws = workspace(&tf, &emu);
         // As ACK's webhook sets a pod up: three variables and a projected token file.
-        let token = mint(&emu, json!({"subject": "system:serviceaccount:ci:terraform"}));
+        let token = mint(
+            &emu,
+            json!({"subject": "system:serviceaccount:ci:terraform"}),
+        );
         let token_file = ws.path().join("home").join("rrsa-tokens").join("token");
         std::fs::create_dir_all(token_file.parent().expect("parent")).expect("mkdir");
         std::fs::write(&token_file, format!("{token}\n")).expect("write token");
@@ -221,7 +233,10 @@ fn ack_rrsa_environment_and_token_file() {
         let printed = apply_plan_destroy(&ws, &emu, &name);
         let issued = sessions_of(&emu, "AssumeRoleWithOIDC", DEMO_ROLE);
         assert!(!issued.is_empty(), "no OIDC session");
-        assert!(issued.iter().all(|s| s["session_name"] == "terraform"), "{issued:?}");
+        assert!(
+            issued.iter().all(|s| s["session_name"] == "terraform"),
+            "{issued:?}"
+        );
         assert_no_secrets(&ws, &emu, &printed, &[&token]);
     });
 }
@@ -253,7 +268,10 @@ provider "alikafka" {{
     ));
     let printed = apply_plan_destroy(&ws, &emu, "github-oidc");
     let issued = sessions_of(&emu, "AssumeRoleWithOIDC", DEMO_ROLE);
-    assert!(issued.iter().any(|s| s["session_name"] == "github-run-42"), "{issued:?}");
+    assert!(
+        issued.iter().any(|s| s["session_name"] == "github-run-42"),
+        "{issued:?}"
+    );
     assert_no_secrets(&ws, &emu, &printed, &[&token]);
 }
 
@@ -370,7 +388,10 @@ resource "alikafka_topic" "many" {{
     let started = std::time::Instant::now();
     let run = ws.apply();
     let took = started.elapsed();
-    assert!(took.as_secs() > 12, "the apply was too short to matter: {took:?}");
+    assert!(
+        took.as_secs() > 12,
+        "the apply was too short to matter: {took:?}"
+    );
     assert_eq!(emu.topics(INSTANCE_HZ).len(), 16);
     let log = std::fs::read_to_string(ws.path().join("trace.log")).expect("log");
     assert!(
@@ -386,7 +407,10 @@ resource "alikafka_topic" "many" {{
     // Refreshed before expiry, once for the process: a handful of sessions, not one per call.
     let issued = sessions_of(&emu, "AssumeRole", DEMO_ROLE).len();
     let calls = emu.requests_of("CreateTopic") + emu.requests_of("GetTopicList");
-    assert!(issued >= 3, "credentials were not refreshed: {issued} sessions");
+    assert!(
+        issued >= 3,
+        "credentials were not refreshed: {issued} sessions"
+    );
     assert!(
         (issued as i64) * 3 < calls,
         "{issued} sessions for {calls} calls: refreshed per call?"
@@ -425,7 +449,11 @@ data "alikafka_instances" "all" {{}}
             "from AssumeRole",
             "do not allow this action",
         ] {
-            assert!(failed.contains(needle), "{needle} missing ({}): {failed}", tf.version);
+            assert!(
+                failed.contains(needle),
+                "{needle} missing ({}): {failed}",
+                tf.version
+            );
         }
         assert!(emu.topic(INSTANCE_HZ, "not-allowed").is_none());
     });
