@@ -1,11 +1,11 @@
 //! Credentials: where they come from ([`resolve_with`] picks one [`Source`]), and getting
 //! them from it, refreshed before they expire ([`CredentialsProvider`]).
 //!
-//! The order (docs/index.md has the table): first what the provider block names — keys,
-//! `assume_role_with_oidc`, `ecs_role_name`, `credentials_uri`, `profile` — then the
-//! environment and the profile file in the order of Alibaba's credentials library: keys, the
-//! three OIDC variables, the aliyun CLI profile, the ECS role name, the credentials URI.
-//! `assume_role` then assumes a role with whatever was found.
+//! The order (docs/index.md has the table): keys, from the block or the environment; then
+//! what the provider block names — `assume_role_with_oidc`, `ecs_role_name`,
+//! `credentials_uri`, `profile`; then the environment and the profile file in the order of
+//! Alibaba's credentials library: the three OIDC variables, the aliyun CLI profile, the ECS
+//! role name, the credentials URI. `assume_role` then assumes a role with whatever was found.
 //!
 //! [`resolve_with`] is pure apart from reading the profile file: the environment comes in
 //! as a lookup closure so tests never touch the real one.
@@ -220,14 +220,13 @@ pub fn resolve_with(
 
     let keys = match (access_key, secret_key) {
         (Some((id, id_source)), Some((secret, secret_source))) => {
-            let from_block = id_source == EXPLICIT || secret_source == EXPLICIT;
             let source = if id_source == secret_source {
                 id_source
             } else {
                 format!("{id_source} and {secret_source}")
             };
             let token = security_token.map(|(t, _)| SecretString::from(t));
-            Some((Credentials::new(id, secret, token), source, from_block))
+            Some((Credentials::new(id, secret, token), source))
         }
         (Some((_, source_of_id)), None) => {
             return Err(ConfigError::MissingSecretKey { source_of_id })
@@ -240,8 +239,9 @@ pub fn resolve_with(
 
     let mut loaded: Option<Option<(Profile, String)>> = None;
     let chosen = match keys {
-        // 1. What the provider block names.
-        Some((keys, source, true)) => (Source::Static(keys), source),
+        // 1. Keys, from the block or the environment (as both references have it).
+        Some((keys, source)) => (Source::Static(keys), source),
+        // 2. What the provider block names.
         _ if explicit.assume_role_with_oidc.is_some() => (
             oidc_source(explicit.assume_role_with_oidc.as_ref(), &context)?,
             "provider block (assume_role_with_oidc)".to_owned(),
@@ -264,8 +264,7 @@ pub fn resolve_with(
             loaded = Some(profile);
             chosen
         }
-        // 2. The environment and the profile file, in the official library's order.
-        Some((keys, source, false)) => (Source::Static(keys), source),
+        // 3. The environment and the profile file, in the official library's order.
         None => {
             let oidc_env = [
                 "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
@@ -1400,17 +1399,9 @@ mod tests {
     }
 
     #[test]
-    fn a_source_named_in_the_block_beats_the_environment() {
+    fn a_source_named_in_the_block_beats_the_environment_but_not_keys() {
         let home = home_with(Some(CLI_FILE));
-        let env = env_owned(
-            [
-                ("ALICLOUD_ACCESS_KEY", "env-id".to_owned()),
-                ("ALICLOUD_SECRET_KEY", "env-secret".to_owned()),
-            ]
-            .into_iter()
-            .chain(oidc_env("/t"))
-            .collect(),
-        );
+        let env = env_owned(oidc_env("/t"));
         let explicit = ConfigInputs {
             ecs_role_name: Some("ci-runner".into()),
             ..region()
@@ -1436,8 +1427,25 @@ mod tests {
                 uri: "http://127.0.0.1:8080/creds".into()
             }
         );
-        // Without block settings the environment's keys come first.
+        // Without block settings the environment's OIDC variables come first.
         let resolved = resolve_with(&region(), &env, Some(home.path())).expect("resolves");
+        assert!(matches!(resolved.source, Source::Oidc(_)));
+        // Keys in the environment win over a source named in the block, as in the
+        // alicloud provider (where they are the block's own defaults).
+        let with_keys = env_owned(
+            [
+                ("ALICLOUD_ACCESS_KEY", "env-id".to_owned()),
+                ("ALICLOUD_SECRET_KEY", "env-secret".to_owned()),
+            ]
+            .into_iter()
+            .chain(oidc_env("/t"))
+            .collect(),
+        );
+        let explicit = ConfigInputs {
+            ecs_role_name: Some("ci-runner".into()),
+            ..region()
+        };
+        let resolved = resolve_with(&explicit, &with_keys, Some(home.path())).expect("resolves");
         assert_eq!(resolved.keys().access_key_id, "env-id");
     }
 
