@@ -187,7 +187,7 @@ async fn credentials_the_service_calls_expired_are_fetched_again_once() {
         ..ClientConfig::new("cn-hangzhou")
     };
     let client = Client::with_credentials(config, Arc::clone(&provider)).expect("client");
-    let request = GetInstanceListRequest {};
+    let request = GetInstanceListRequest::default();
     client.call(&request, None).await.expect("first call");
     assert_eq!(provider.fetches(), 1);
     tokio::time::sleep(Duration::from_millis(2500)).await;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::actions::Action;
+use super::actions::{Action, Param};
 use super::backoff::Backoff;
 use super::config::{ClientConfig, ConfigError};
 use super::credentials::{Credentials, CredentialsError, CredentialsProvider};
@@ -213,6 +213,7 @@ impl Client {
         let name = A::NAME;
         let version = action.version();
         let params = action.params();
+        let secrets = action.secret_values();
         let inner = &self.inner;
         let limiter = limiter_for(&inner.credentials.stable_key(), &inner.config.region, name);
         let limit = inner
@@ -260,7 +261,7 @@ impl Client {
 
             // Boxed: calls waiting for a rate-limit slot (up to -parallelism of them) then
             // hold a pointer, not the whole HTTP exchange state.
-            let sent = Box::pin(self.attempt::<A>(name, version, &params, attempt));
+            let sent = Box::pin(self.attempt::<A>(name, version, &params, &secrets, attempt));
             let outcome = match deadline {
                 Some(d) => match tokio::time::timeout_at(d, sent).await {
                     Ok(outcome) => outcome,
@@ -338,7 +339,8 @@ impl Client {
         &self,
         name: &'static str,
         version: &'static str,
-        params: &[(&'static str, String)],
+        params: &[Param],
+        secrets: &[&str],
         attempt: u32,
     ) -> Result<A::Response, Failure> {
         let inner = &self.inner;
@@ -348,7 +350,7 @@ impl Client {
             .await
             .map_err(|e| credentials_failure(name, e))?;
         let signed = self.sign_request(&credentials, name, version, params);
-        let redactor = Redactor::new(&credentials, &signed.signature);
+        let redactor = Redactor::new(&credentials, &signed.signature).with_secrets(secrets);
         let signed_with = Some(Arc::clone(&credentials));
         let mut url = inner.endpoint.url.clone();
         url.set_query(Some(&signed.query));
@@ -392,7 +394,12 @@ impl Client {
                 });
             }
         };
-        let mut outcome = interpret::<A::Response>(name, status, &body, &redactor);
+        let quoting = if A::ANSWER_HAS_SECRETS {
+            Quoting::Withheld
+        } else {
+            Quoting::Allowed
+        };
+        let mut outcome = interpret::<A::Response>(name, status, &body, &redactor, quoting);
         if let Err(error) = &mut outcome {
             // A body that is not the service's (a gateway page, a cut answer) still has
             // the header: it lets support find the request.
@@ -436,7 +443,7 @@ impl Client {
         credentials: &Credentials,
         name: &str,
         version: &str,
-        params: &[(&'static str, String)],
+        params: &[Param],
     ) -> SignedQuery {
         let mut all: Vec<(&str, String)> = vec![
             ("Action", name.to_owned()),
@@ -455,7 +462,7 @@ impl Client {
         if let Some(token) = &credentials.security_token {
             all.push(("SecurityToken", token.expose().to_owned()));
         }
-        all.extend(params.iter().map(|(k, v)| (*k, v.clone())));
+        all.extend(params.iter().map(|(k, v)| (k.as_ref(), v.clone())));
         let canonical = canonical_query(&all);
         let signature = sign(
             credentials.access_key_secret.expose(),
@@ -619,24 +626,39 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(Duration::from_millis)
 }
 
+/// Whether errors may quote the answer's body (and decoding errors, which can quote
+/// values from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quoting {
+    Allowed,
+    /// The action's answers carry secrets (passwords): nothing of them is quoted.
+    Withheld,
+}
+
+const WITHHELD: &str = "not quoted: this action's answers carry secrets";
+
 /// Decides success or failure of an answer; on success also returns its RequestId.
 pub(crate) fn interpret<R: serde::de::DeserializeOwned>(
     action: &'static str,
     status: u16,
     body: &[u8],
     redactor: &Redactor,
+    quoting: Quoting,
 ) -> Result<(R, Option<String>), ApiError> {
+    let quote = |body: &[u8]| match quoting {
+        Quoting::Allowed => format!("\"{}\"", redactor.quote(body)),
+        Quoting::Withheld => format!("({WITHHELD})"),
+    };
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(_) => {
-            let prefix = redactor.quote(body);
             // Classified transient (a garbled success or a gateway's error page is worth
             // another try) unless the status is 4xx (e.g. a proxy's refusal).
             return Err(ApiError::new(
                 action,
                 Some(status),
                 codes::MALFORMED_RESPONSE,
-                format!("the answer is not JSON: \"{prefix}\""),
+                format!("the answer is not JSON: {}", quote(body)),
             ));
         }
     };
@@ -662,7 +684,7 @@ pub(crate) fn interpret<R: serde::de::DeserializeOwned>(
             .unwrap_or_else(|| codes::UNKNOWN_ERROR.to_owned());
         let message = match field("Message") {
             Some(message) => message,
-            None => format!("no message; the answer was \"{}\"", redactor.quote(body)),
+            None => format!("no message; the answer was {}", quote(body)),
         };
         let mut error = ApiError::new(action, Some(status), code, message);
         error.request_id = request_id;
@@ -672,14 +694,17 @@ pub(crate) fn interpret<R: serde::de::DeserializeOwned>(
     match serde_json::from_value::<R>(value) {
         Ok(response) => Ok((response, request_id)),
         Err(e) => {
+            let detail = match quoting {
+                Quoting::Allowed => {
+                    sanitized_prefix(redactor.redact(&e.to_string()).as_bytes(), 200)
+                }
+                Quoting::Withheld => format!("details {WITHHELD}"),
+            };
             let mut error = ApiError::new(
                 action,
                 Some(status),
                 codes::UNEXPECTED_RESPONSE,
-                format!(
-                    "the answer does not have the expected shape: {}",
-                    sanitized_prefix(redactor.redact(&e.to_string()).as_bytes(), 200)
-                ),
+                format!("the answer does not have the expected shape: {detail}"),
             );
             error.request_id = request_id;
             Err(error)
@@ -731,6 +756,25 @@ impl Redactor {
             let twice = percent_encode(&once);
             needles.extend([secret.to_owned(), once, twice]);
         }
+        Redactor::sorted(needles)
+    }
+
+    /// Also removes these request values (a SASL password), however short: a secret
+    /// must not survive even at the cost of a mangled message.
+    pub(crate) fn with_secrets(self, secrets: &[&str]) -> Self {
+        if secrets.is_empty() {
+            return self;
+        }
+        let mut needles = self.needles;
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            let once = percent_encode(secret);
+            let twice = percent_encode(&once);
+            needles.extend([secret.to_string(), once, twice]);
+        }
+        Redactor::sorted(needles)
+    }
+
+    fn sorted(mut needles: Vec<String>) -> Self {
         needles.sort();
         needles.dedup();
         // Longest first, so a longer encoding is not half-replaced by a shorter one.
@@ -768,7 +812,14 @@ mod tests {
     }
 
     fn run<R: serde::de::DeserializeOwned>(status: u16, body: &str) -> Result<R, ApiError> {
-        interpret::<R>("GetTopicList", status, body.as_bytes(), &redactor()).map(|(r, _)| r)
+        interpret::<R>(
+            "GetTopicList",
+            status,
+            body.as_bytes(),
+            &redactor(),
+            Quoting::Allowed,
+        )
+        .map(|(r, _)| r)
     }
 
     #[test]
@@ -917,6 +968,64 @@ mod tests {
         assert!(answer(502, "<html>Bad Gateway</html>"));
         assert!(answer(200, r#"{"Code":200,"TopicList":"#));
         assert!(!answer(403, "Forbidden by proxy"));
+    }
+
+    #[test]
+    fn answers_with_secrets_are_never_quoted() {
+        use crate::api::DescribeSaslUsersResponse;
+        let redactor = redactor();
+        let withheld = |status: u16, body: &str| {
+            interpret::<DescribeSaslUsersResponse>(
+                "DescribeSaslUsers",
+                status,
+                body.as_bytes(),
+                &redactor,
+                Quoting::Withheld,
+            )
+            .map(|(r, _)| r)
+        };
+        for (status, body) in [
+            (
+                200,
+                r#"{"SaslUserList":{"SaslUserVO":[{"Username":"u","Password":"pw-cut-"#,
+            ),
+            (
+                200,
+                r#"{"SaslUserList":{"SaslUserVO":"pw-in-a-wrong-shape"}}"#,
+            ),
+            (500, r#"{"Code":"InternalError","Other":"pw-in-an-error"}"#),
+        ] {
+            let err = withheld(status, body).expect_err(body);
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("pw-"), "{shown}");
+            assert!(shown.contains("not quoted"), "{shown}");
+        }
+        let ok = withheld(
+            200,
+            r#"{"SaslUserList":{"SaslUserVO":[{"Username":"u","Password":"pw"}]}}"#,
+        )
+        .expect("parses");
+        assert_eq!(ok.users[0].password.expose(), "pw");
+    }
+
+    #[test]
+    fn request_secrets_are_redacted_however_short() {
+        let redactor = redactor().with_secrets(&["pw!", "a longer/pass+word"]);
+        let twice = percent_encode(&percent_encode("a longer/pass+word"));
+        let body = format!(
+            r#"{{"Code":"SignatureDoesNotMatch","Message":"string to sign: Password%3D{twice} and pw! raw"}}"#
+        );
+        let err = interpret::<EmptyResponse>(
+            "CreateSaslUser",
+            400,
+            body.as_bytes(),
+            &redactor,
+            Quoting::Allowed,
+        )
+        .expect_err("auth");
+        assert!(!err.message.contains("pw!"), "{}", err.message);
+        assert!(!err.message.contains(&twice), "{}", err.message);
+        assert!(err.message.contains("Password%3D***"), "{}", err.message);
     }
 
     #[test]

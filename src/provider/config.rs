@@ -3,17 +3,19 @@
 //! ([`api::resolve_with`]); this module only maps the block onto it and words the errors
 //! for a Terraform user.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::tags::TagPolicy;
 use crate::api::{
     self, AssumeRoleInputs, ClientConfig, ConfigError, ConfigInputs, CredentialsError,
     CredentialsProvider, FetchSettings, OidcInputs, SecretString,
 };
-use crate::tfplugin::cty::{AttributePath, Value};
+use crate::tfplugin::cty::{AttributePath, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::validators::{self, parse_duration};
 use crate::tfplugin::schema::{Attribute, Block, BlockNesting, Description, NestedBlock, Schema};
@@ -263,6 +265,38 @@ pub fn schema() -> Schema {
     ])
     .with_block(assume_role_block())
     .with_block(assume_role_with_oidc_block())
+    .with_block(NestedBlock::new(
+        "default_tags",
+        BlockNesting::Single,
+        Block::new(vec![Attribute::new("tags", Type::map(Type::String))
+            .optional()
+            .markdown_description(
+                "Tags every taggable resource of this provider carries (topics, consumer \
+                 groups), merged under each resource's own `tags` (a key set there wins); \
+                 the result is the resource's `tags_all`.",
+            )])
+        .description(Description::markdown(
+            "Tags applied to every taggable resource, as the most widely used providers do.",
+        )),
+    ))
+    .with_block(NestedBlock::new(
+        "ignore_tags",
+        BlockNesting::Single,
+        Block::new(vec![
+            Attribute::new("keys", Type::set(Type::String))
+                .optional()
+                .markdown_description("Tag keys that other systems set: never read nor removed."),
+            Attribute::new("key_prefixes", Type::set(Type::String))
+                .optional()
+                .markdown_description(
+                    "Prefixes of tag keys that other systems set: never read nor removed.",
+                ),
+        ])
+        .description(Description::markdown(
+            "Tags that other systems manage: they never show in `tags` or `tags_all`, never \
+             cause a change, and are never removed.",
+        )),
+    ))
     .description(Description::markdown(
         "Manages topics and consumer groups of Alibaba Cloud Message Queue for Apache Kafka.",
     ))
@@ -297,6 +331,8 @@ pub struct ProviderConfig {
     pub sts_endpoint: Option<String>,
     pub assume_role: Vec<AssumeRoleBlock>,
     pub assume_role_with_oidc: Vec<AssumeRoleWithOidcBlock>,
+    pub default_tags: Option<DefaultTags>,
+    pub ignore_tags: Option<IgnoreTags>,
 }
 
 /// The `assume_role` block.
@@ -321,6 +357,39 @@ pub struct AssumeRoleWithOidcBlock {
     pub role_session_name: Option<String>,
     pub policy: Option<String>,
     pub session_expiration: Option<i64>,
+}
+
+/// The `default_tags` block.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct DefaultTags {
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// The `ignore_tags` block.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct IgnoreTags {
+    pub keys: Option<Vec<String>>,
+    pub key_prefixes: Option<Vec<String>>,
+}
+
+impl ProviderConfig {
+    /// The tag policy of `default_tags` and `ignore_tags`.
+    pub fn tag_policy(&self) -> TagPolicy {
+        let ignore = self.ignore_tags.as_ref();
+        TagPolicy {
+            default_tags: self
+                .default_tags
+                .as_ref()
+                .and_then(|d| d.tags.clone())
+                .unwrap_or_default(),
+            ignore_keys: ignore.and_then(|i| i.keys.clone()).unwrap_or_default(),
+            ignore_key_prefixes: ignore
+                .and_then(|i| i.key_prefixes.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Names of the provider block's attributes whose values are not known yet (they come from

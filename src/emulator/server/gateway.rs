@@ -258,7 +258,7 @@ async fn process(
         return faulted;
     }
 
-    let mut call = match actions::execute(app, &caller, action, &params).await {
+    let mut call = match actions::execute(app, &caller, action, version, &params).await {
         Ok(fields) => {
             let body = render(
                 ctx.format,
