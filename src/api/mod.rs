@@ -37,4 +37,5 @@ pub use credentials::{
     OidcSpec, OidcToken, ResolvedConfig, Source, StsEndpoint, ECS_METADATA_ENDPOINT_ENV,
 };
 pub use error::{classify, codes, sanitized_prefix, ApiError, ErrorKind};
+pub use ratelimit::RateLimitSharing;
 pub use secret::SecretString;
