@@ -1,7 +1,8 @@
 //! The refreshing credentials provider and the client against the real emulator: one fetch
 //! for any number of concurrent callers, refreshes before expiry, a failed refresh that
 //! keeps valid credentials and then names the source, the role and the code, and a call whose
-//! credentials the service calls expired fetching new ones once.
+//! credentials the service calls expired fetching new ones once, and an OIDC token file read
+//! at every fetch (ACK rotates it).
 
 mod emulator_support;
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use alikafka::api::{
     AssumeRoleSpec, Client, ClientConfig, Credentials, CredentialsProvider, FetchSettings,
-    GetInstanceListRequest, Source, StsEndpoint,
+    GetInstanceListRequest, OidcSpec, OidcToken, Source, StsEndpoint,
 };
 use emulator_support::*;
 use serde_json::{json, Value};
@@ -197,4 +198,58 @@ async fn credentials_the_service_calls_expired_are_fetched_again_once() {
     assert!(!answer.instances.is_empty());
     assert_eq!(provider.fetches(), 2);
     assert_eq!(client.stats().attempts, 3);
+}
+
+#[tokio::test]
+async fn an_oidc_token_file_is_read_at_every_fetch_so_a_rotated_token_is_the_one_sent() {
+    let (emu, _config) = emulator_with_lifetime(3600);
+    let mint = |body: Value| {
+        let emu = &emu;
+        async move {
+            let (status, answer) = emu.control("POST", "oidc/token", Some(body)).await;
+            assert_eq!(status, 200, "{answer}");
+            answer["token"].as_str().expect("token").to_owned()
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let token_file = dir.path().join("token");
+    // As ACK writes it: the token and a newline.
+    std::fs::write(
+        &token_file,
+        format!("{}\n", mint(json!({"expires_in": -300})).await),
+    )
+    .expect("write");
+    let provider = CredentialsProvider::new(
+        Source::Oidc(OidcSpec {
+            provider_arn: "acs:ram::1000000000000000:oidc-provider/emulator-demo-oidc".into(),
+            role_arn: DEMO_ROLE.into(),
+            token: OidcToken::File(token_file.clone()),
+            session_name: "rotation".into(),
+            policy: None,
+            duration_seconds: 3600,
+            sts: StsEndpoint {
+                explicit: Some(emu.base.clone()),
+                region: None,
+                vpc: false,
+            },
+        }),
+        "test",
+        FetchSettings::default(),
+    )
+    .expect("provider");
+    let refused = provider.current().await.expect_err("an expired token");
+    assert_eq!(refused.code, "AuthenticationFail.OIDCToken.Expired");
+    assert!(sessions(&emu).await.is_empty());
+
+    // The platform rotates the file; the next fetch sends the new token.
+    std::fs::write(&token_file, format!("{}\n", mint(json!({})).await)).expect("rotate");
+    let credentials = provider.current().await.expect("the rotated token");
+    let issued = sessions(&emu).await;
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert_eq!(
+        issued[0]["access_key_id"],
+        credentials.access_key_id.as_str()
+    );
+    assert_eq!(issued[0]["origin"], "AssumeRoleWithOIDC");
+    assert_eq!(issued[0]["session_name"], "rotation");
 }
