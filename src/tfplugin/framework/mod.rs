@@ -47,20 +47,31 @@
 //!
 //! [`Schema`]: crate::tfplugin::schema::Schema
 
+mod action;
 mod context;
+pub mod function;
+pub mod generate;
+pub mod identity;
+mod list;
 pub mod model;
 pub mod plan;
 mod resource;
 mod timeouts;
 pub mod validate;
 pub mod validators;
+pub mod write_only;
 
+pub use action::{Action, ActionProgress};
 pub use context::{cancelled, Context};
+pub use function::{Function, FunctionError, Parameter, Signature};
+pub(crate) use list::{error_event, ItemEncoder};
+pub use list::{ListItem, ListRequest, ListResource, ListSink};
 pub use model::{decode, encode, from_value, to_value};
 pub use plan::{Plan, PlanRequest};
 pub use resource::{
     upgrade_current_version, ApplyError, ConfigureRequest, CreateRequest, DataSource,
-    DeleteRequest, ProviderData, ProviderDef, ReadRequest, Resource, UpdateRequest,
+    DeleteRequest, MoveStateRequest, ProviderAddress, ProviderData, ProviderDef, ReadRequest,
+    Resource, UpdateRequest,
 };
 pub use timeouts::Timeouts;
 pub use validators::Validator;
