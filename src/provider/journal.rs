@@ -1,12 +1,16 @@
 //! A journal of creations in flight, on disk in Terraform's data directory.
 //!
-//! If the provider dies (SIGKILL, OOM, power) after the service created a topic or group
-//! but before Terraform heard of it, the next apply's create is answered "already exists".
+//! If the provider dies (SIGKILL, OOM, power) after the service created an object but
+//! before Terraform heard of it, the next apply finds it existing: the service answers the
+//! create "already exists" (topics, groups), or the look the provider takes first shows it
+//! (SASL users, ACLs and allowlist entries, whose creates succeed on an existing object).
 //! Without more to go on, the provider must then assume someone else's object and ask
 //! for an import. An entry written before each create and removed when the create
 //! returns tells the next run that an earlier run of this working directory sent that
-//! very create: its "already exists" then counts as a create whose answer was lost, and
-//! the object is adopted when it matches the configuration.
+//! very create: the existing object then counts as a create whose answer was lost, and
+//! it is adopted when it matches the configuration. A create that failed without knowing
+//! whether the object was made (its answers lost, and the object not listed when the
+//! provider looked) leaves its entry too, for the object may show later.
 //!
 //! Best effort: when the directory cannot be written, creates go on without a journal
 //! (and a dead provider's objects need an import, as without one).
@@ -29,6 +33,9 @@ const SUBDIRECTORY: &str = "alikafka-pending-creates";
 pub enum Kind {
     Topic,
     ConsumerGroup,
+    SaslUser,
+    Acl,
+    AllowedIp,
 }
 
 impl Kind {
@@ -36,6 +43,9 @@ impl Kind {
         match self {
             Kind::Topic => "topic",
             Kind::ConsumerGroup => "group",
+            Kind::SaslUser => "sasl-user",
+            Kind::Acl => "acl",
+            Kind::AllowedIp => "allowed-ip",
         }
     }
 }
