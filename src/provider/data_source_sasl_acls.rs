@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::access::{self, AclKey, ANY, DEFAULT_PERMISSION};
 use super::data_source_common::{instance_id_attribute, read_error, strings};
-use super::lists::AclsOf;
+use super::lists::{AclQuery, AclsOf};
 use super::Shared;
 use crate::api::{AclOperation, AclPatternType, AclPermission, AclResourceType, KafkaAcl};
 use crate::tfplugin::cty::{Type, Value};
@@ -187,9 +187,15 @@ impl DataSource for SaslAclsDataSource {
         let kafka = self.shared.kafka()?;
         let query = AclsOf::new(
             &c.instance_id,
-            &c.username,
-            resource_type,
-            &c.acl_resource_name,
+            AclQuery {
+                username: c.username.clone(),
+                resource_type,
+                resource_name: c.acl_resource_name.clone(),
+                pattern_type: c
+                    .acl_resource_pattern_type
+                    .as_deref()
+                    .and_then(AclPatternType::parse),
+            },
         );
         let all = ctx
             .run(kafka.lists::<AclsOf>().get(&query))

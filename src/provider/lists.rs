@@ -7,9 +7,9 @@ use futures::future::BoxFuture;
 use super::access::{AclKey, AllowedIpKey, UserKey};
 use super::lifecycle::ObjectKey;
 use crate::api::{
-    AllowedIpEntry, ApiError, Client, ConsumerInfo, DescribeAclsRequest, DescribeSaslUsersRequest,
-    GetAllowedIpListRequest, GetConsumerListRequest, GetInstanceListRequest, GetTopicListRequest,
-    InstanceInfo, KafkaAcl, SaslUser, TopicInfo,
+    AclPatternType, AclResourceType, AllowedIpEntry, ApiError, Client, ConsumerInfo,
+    DescribeAclsRequest, DescribeSaslUsersRequest, GetAllowedIpListRequest, GetConsumerListRequest,
+    GetInstanceListRequest, GetTopicListRequest, InstanceInfo, KafkaAcl, SaslUser, TopicInfo,
 };
 
 /// One list the service answers, such as the topics of an instance: what identifies it
@@ -166,34 +166,39 @@ impl Locates for SaslUsersOf {
     }
 }
 
-/// The ACLs of one user on one resource name and type: DescribeAcls asks for exactly that
-/// (there is no list of an instance's ACLs), so each such triple is a list of its own.
+/// What DescribeAcls is asked: a user, a resource type and name, and optionally a pattern
+/// type (without one, the service wants a topic or group of that name to exist).
+pub struct AclQuery {
+    pub username: String,
+    pub resource_type: AclResourceType,
+    pub resource_name: String,
+    pub pattern_type: Option<AclPatternType>,
+}
+
+/// The ACLs of one user on one resource name and type (and pattern type): DescribeAcls
+/// asks for exactly that (there is no list of an instance's ACLs), so each is a list of
+/// its own.
 pub struct AclsOf {
     pub instance_id: String,
-    /// What DescribeAcls is asked; `None` for a key that names no ACL (an empty list).
-    pub query: Option<(String, crate::api::AclResourceType, String)>,
+    /// `None` for a key that names no ACL (an empty list).
+    pub query: Option<AclQuery>,
     cache_key: String,
 }
 
 impl AclsOf {
-    pub fn new(
-        instance_id: &str,
-        username: &str,
-        resource_type: crate::api::AclResourceType,
-        resource_name: &str,
-    ) -> AclsOf {
+    pub fn new(instance_id: &str, query: AclQuery) -> AclsOf {
+        // NUL cannot occur in any of the fields.
+        let cache_key = format!(
+            "{instance_id}\0{}\0{}\0{}\0{}",
+            query.username,
+            query.resource_type.as_str(),
+            query.resource_name,
+            query.pattern_type.map_or("", AclPatternType::as_str)
+        );
         AclsOf {
             instance_id: instance_id.to_string(),
-            query: Some((
-                username.to_string(),
-                resource_type,
-                resource_name.to_string(),
-            )),
-            // NUL cannot occur in any of them.
-            cache_key: format!(
-                "{instance_id}\0{username}\0{}\0{resource_name}",
-                resource_type.as_str()
-            ),
+            query: Some(query),
+            cache_key,
         }
     }
 }
@@ -206,21 +211,16 @@ impl ListQuery for AclsOf {
     }
 
     fn fetch(&self, client: Client) -> BoxFuture<'static, Result<Vec<KafkaAcl>, ApiError>> {
-        let request = self
-            .query
-            .as_ref()
-            .map(
-                |(username, resource_type, resource_name)| DescribeAclsRequest {
-                    instance_id: self.instance_id.clone(),
-                    username: username.clone(),
-                    resource_type: *resource_type,
-                    resource_name: resource_name.clone(),
-                    pattern_type: None,
-                    operation_type: None,
-                    permission_type: None,
-                    host: None,
-                },
-            );
+        let request = self.query.as_ref().map(|q| DescribeAclsRequest {
+            instance_id: self.instance_id.clone(),
+            username: q.username.clone(),
+            resource_type: q.resource_type,
+            resource_name: q.resource_name.clone(),
+            pattern_type: q.pattern_type,
+            operation_type: None,
+            permission_type: None,
+            host: None,
+        });
         Box::pin(async move {
             match request {
                 Some(request) => client.describe_acls(&request, None).await.map(|r| r.acls),
@@ -237,9 +237,12 @@ impl Locates for AclsOf {
         match AclKey::parse(&key.name) {
             Ok(acl) => AclsOf::new(
                 &key.instance_id,
-                &acl.username,
-                acl.resource_type,
-                &acl.resource_name,
+                AclQuery {
+                    username: acl.username,
+                    resource_type: acl.resource_type,
+                    resource_name: acl.resource_name,
+                    pattern_type: Some(acl.pattern_type),
+                },
             ),
             Err(_) => AclsOf {
                 instance_id: key.instance_id.clone(),

@@ -3,7 +3,7 @@
 //! An ACL cannot be edited: CreateAcl and DeleteAcl name it by all its fields, so every
 //! field replaces it. DescribeAcls lists the ACLs of one user on one resource name (there
 //! is no list of an instance's ACLs): each resource waits on the shared list of its own
-//! (user, resource type, resource name), see [`AclsOf`].
+//! user, resource type, resource name and pattern type, see [`AclsOf`].
 
 use async_trait::async_trait;
 use serde::Deserialize;

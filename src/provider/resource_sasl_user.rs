@@ -381,14 +381,25 @@ impl Resource for SaslUserResource {
 
     /// Plans `password_set_at` unknown whenever the apply will send the password: a new
     /// `password` or `password_wo_version`, or a listed password that is not the
-    /// configured one.
+    /// configured one. Keeps a mechanism left to the service as it was.
     async fn modify_plan(
         &self,
         ctx: &Context,
         req: &PlanRequest,
         plan: &mut Plan,
     ) -> Result<(), Diagnostics> {
-        if req.is_destroy() || req.prior_state.is_null() || !plan.requires_replace.is_empty() {
+        if req.is_destroy() || req.prior_state.is_null() {
+            return Ok(());
+        }
+        // A mechanism left to the service stays what it was, also when none is known (the
+        // generic plan would make a null one unknown, hence a replacement).
+        if req.config.attr("mechanism").is_null() {
+            let prior = req.prior_state.attr("mechanism").clone();
+            plan.planned_state.set_attr("mechanism", prior);
+            let path = AttributePath::attr("mechanism");
+            plan.requires_replace.retain(|p| *p != path);
+        }
+        if !plan.requires_replace.is_empty() {
             return Ok(());
         }
         let (prior, planned) = (&req.prior_state, &mut plan.planned_state);

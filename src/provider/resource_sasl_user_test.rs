@@ -196,6 +196,44 @@ fn a_password_changed_outside_terraform_plans_an_update_with_a_warning() {
 }
 
 #[test]
+fn a_new_password_is_an_update_not_a_replacement() {
+    let schema = resource().schema();
+    let prior = object(&[
+        ("id", Value::from("i-1:svc")),
+        ("type", Value::from("plain")),
+        ("password", Value::from("old")),
+        (PASSWORD_SET_AT, Value::Null), // imported
+        ("region_id", Value::from("cn-x")),
+    ]);
+    let mut config = prior.clone();
+    for computed in ["id", PASSWORD_SET_AT, "region_id", "mechanism"] {
+        config.set_attr(computed, Value::Null);
+    }
+    config.set_attr("password", Value::from("new"));
+    let req = PlanRequest {
+        prior_state: prior,
+        proposed_new_state: config.clone(),
+        config,
+        prior_private: Vec::new(),
+    };
+    let mut plan = plan_resource(&schema, &req);
+    plan.requires_replace = crate::tfplugin::framework::plan::replacement_paths(
+        &schema,
+        &req.prior_state,
+        &plan.planned_state,
+    );
+    let ctx = Context::detached();
+    futures::executor::block_on(resource().modify_plan(&ctx, &req, &mut plan)).expect("plan");
+    assert!(
+        plan.requires_replace.is_empty(),
+        "{:?}",
+        plan.requires_replace
+    );
+    assert!(plan.planned_state.attr("mechanism").is_null());
+    assert!(plan.planned_state.attr(PASSWORD_SET_AT).is_unknown());
+}
+
+#[test]
 fn a_user_found_after_a_lost_create_answer_is_ours_if_its_password_is() {
     let spec: UserSpec = crate::tfplugin::framework::decode(&object(&[
         ("type", Value::from("plain")),

@@ -33,12 +33,17 @@ impl Emulator {
 
     /// Starts the emulator with extra flags (in memory unless `--data` is given).
     pub fn start_with(extra: &[&str]) -> Emulator {
+        Emulator::start_logging(extra, None)
+    }
+
+    /// [`Emulator::start_with`], its log (at `trace` level) written to `log` when given.
+    pub fn start_logging(extra: &[&str], log: Option<&Path>) -> Emulator {
         let mut args: Vec<&str> = vec!["--listen", "127.0.0.1:0"];
         if !extra.contains(&"--data") {
             args.extend(["--data", ":memory:"]);
         }
         args.extend(extra);
-        let (child, url) = spawn_emulator(args);
+        let (child, url) = spawn_emulator_logging(args, log);
         Emulator {
             child,
             url,
@@ -153,12 +158,26 @@ fn live(list: &Value) -> Vec<Value> {
 pub fn spawn_emulator<S: AsRef<std::ffi::OsStr>>(
     args: impl IntoIterator<Item = S>,
 ) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_alikafka-emulator"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start alikafka-emulator");
+    spawn_emulator_logging(args, None)
+}
+
+/// [`spawn_emulator`], with the emulator's log (at `trace` level) written to `log`.
+pub fn spawn_emulator_logging<S: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = S>,
+    log: Option<&Path>,
+) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_alikafka-emulator"));
+    command.args(args).stdout(Stdio::piped());
+    match log {
+        Some(path) => {
+            let file = std::fs::File::create(path).expect("create the emulator log");
+            command.env("RUST_LOG", "trace").stderr(file);
+        }
+        None => {
+            command.stderr(Stdio::null());
+        }
+    }
+    let mut child = command.spawn().expect("start alikafka-emulator");
     let stdout = child.stdout.take().expect("emulator stdout");
     let mut first = String::new();
     BufReader::new(stdout)
@@ -643,4 +662,82 @@ pub fn go_plugin_client_cert() -> (rcgen::Certificate, rcgen::KeyPair) {
     ];
     let cert = params.self_signed(&key).expect("self-signed");
     (cert, key)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access objects: SASL users, ACLs and allowlists, and the official SDK acting beside Terraform
+// ---------------------------------------------------------------------------------------------
+
+impl Emulator {
+    /// Live SASL users of an instance (the control API never shows passwords).
+    pub fn sasl_users(&self, instance_id: &str) -> Vec<Value> {
+        live(&self.instance_state(instance_id)["sasl_users"])
+    }
+
+    /// Live ACLs of an instance.
+    pub fn acls(&self, instance_id: &str) -> Vec<Value> {
+        live(&self.instance_state(instance_id)["acls"])
+    }
+
+    /// Live allowlist entries of an instance, as stored (an entry may hold a comma list).
+    pub fn allowed_ip_entries(&self, instance_id: &str) -> Vec<Value> {
+        live(&self.instance_state(instance_id)["allowed_ips"])
+    }
+
+    /// Runs `tests/python/sasl_access.py COMMAND HOST:PORT AK SK INSTANCE ARGS...` with
+    /// Alibaba's official 2019-09-16 SDK; `password` travels in the environment, never on
+    /// a command line. Returns the JSON it prints.
+    pub fn sdk(&self, command: &str, args: &[&str], password: Option<&str>) -> Value {
+        let python = tools_dir().join("venv/bin/python");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sasl_access.py");
+        let host = self.url.trim_start_matches("http://");
+        let mut cmd = Command::new(&python);
+        cmd.arg(&script)
+            .args([command, host, DEMO_AK, DEMO_SK, INSTANCE_HZ])
+            .args(args);
+        if let Some(p) = password {
+            cmd.env("SASL_PASSWORD", p);
+        }
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
+        assert!(
+            out.status.success(),
+            "sasl_access.py {command} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("sasl_access.py prints JSON")
+    }
+}
+
+/// Every file below `dir`, with its contents.
+pub fn all_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            all_files(&path, out);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path.display().to_string(), bytes));
+        }
+    }
+}
+
+/// The forms a secret takes on its way: as is, percent-encoded once (a query string) and
+/// twice (a string to sign).
+pub fn forms(needle: &str) -> Vec<String> {
+    let once = alikafka::api::signing::percent_encode(needle);
+    let twice = alikafka::api::signing::percent_encode(&once);
+    vec![needle.to_string(), once, twice]
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+}
+
+/// Whether `haystack` holds `secret` in any of its [`forms`].
+pub fn holds_secret(haystack: &[u8], secret: &str) -> bool {
+    forms(secret).iter().any(|f| contains(haystack, f))
 }
