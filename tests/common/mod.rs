@@ -2,7 +2,7 @@
 //! real provider binary, and both real Terraform CLIs, driven as a user would drive them.
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -740,4 +740,107 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
 /// Whether `haystack` holds `secret` in any of its [`forms`].
 pub fn holds_secret(haystack: &[u8], secret: &str) -> bool {
     forms(secret).iter().any(|f| contains(haystack, f))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interruptions: commands in the background, signals, the provider process
+// ---------------------------------------------------------------------------------------------
+
+/// Starts a Terraform command (an apply) in the background, in a process group of its own (as in a
+/// terminal, where Ctrl-C reaches Terraform and its providers), output to files.
+pub fn spawn_apply(ws: &Workspace, args: &[&str]) -> Child {
+    use std::os::unix::process::CommandExt;
+    let out = std::fs::File::create(ws.path().join("run.out")).expect("run.out");
+    let err = std::fs::File::create(ws.path().join("run.err")).expect("run.err");
+    ws.command(args)
+        .process_group(0)
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .expect("start terraform")
+}
+
+pub fn run_output(ws: &Workspace) -> String {
+    let mut text = String::new();
+    for name in ["run.out", "run.err"] {
+        if let Ok(mut f) = std::fs::File::open(ws.path().join(name)) {
+            let _ = f.read_to_string(&mut text);
+        }
+    }
+    text
+}
+
+pub fn wait_until(limit: std::time::Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+pub fn wait_exit(child: &mut Child, limit: std::time::Duration) -> Option<i32> {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait terraform") {
+            return Some(status.code().unwrap_or(-1));
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Sends `signal` to a process, or with a negative `pid` to a process group.
+pub fn signal(pid: i64, signal: i32) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .arg(pid.to_string())
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// Descendants of `pid` (children, grandchildren…), from /proc.
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let mut parents: std::collections::BTreeMap<u32, Vec<u32>> = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // The command name is parenthesised and may hold spaces: the ppid follows it.
+        let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
+        if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+            parents.entry(ppid).or_default().push(child);
+        }
+    }
+    let mut found = Vec::new();
+    let mut queue = vec![pid];
+    while let Some(p) = queue.pop() {
+        for c in parents.get(&p).into_iter().flatten() {
+            found.push(*c);
+            queue.push(*c);
+        }
+    }
+    found
+}
+
+pub fn provider_pid(terraform_pid: u32) -> Option<u32> {
+    descendants(terraform_pid).into_iter().find(|pid| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|c| String::from_utf8_lossy(&c).contains("terraform-provider-alikafka"))
+            .unwrap_or(false)
+    })
 }
