@@ -279,9 +279,13 @@ pub async fn create<L: Listed, A: Action>(
         undecided: AtomicBool::new(false),
     };
     let created = creation.run(request, leftover, limit).await;
-    // A create that may have been carried out, with no state to track it, stays in the
-    // journal: should the object show later, the next apply adopts it.
-    if !creation.undecided.load(Ordering::Relaxed) {
+    // The entry stays until a refresh reads the object from a state, or it is deleted:
+    // Terraform may never hear of a create that succeeded (the provider killed before its
+    // answer went out), and a create that failed not knowing whether the object was made
+    // may be followed by the object. Only a create that surely made nothing clears it.
+    let made_nothing = matches!(&created, Err(e) if e.state.is_none())
+        && !creation.undecided.load(Ordering::Relaxed);
+    if made_nothing {
         journal.finish(kind, instance_id, name);
     }
     created
@@ -483,6 +487,8 @@ pub async fn read<L: Listed>(
     {
         Ok(items) => match items.iter().find(|i| L::Query::matches(i, &key)) {
             Some(item) => {
+                // The state has the object: no earlier create of it is pending any more.
+                kafka.journal().finish(L::KIND.journal, instance_id, name);
                 match L::private_from(item, &req.private) {
                     Some(private) => ctx.set_private(private),
                     None if unconfirmed => ctx.set_private(Vec::new()),
@@ -576,6 +582,9 @@ pub async fn delete<L: Listed, A: Action>(
         Ok(None) => Check::Done(()),
     };
     let waited = wait_for::<L, _>(ctx, kafka, &key, written_at, deadline, check).await;
+    kafka
+        .journal()
+        .finish(L::KIND.journal, &key.instance_id, &key.name);
     support::deletion_confirmed(ctx, waited, &context)
 }
 
