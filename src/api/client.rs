@@ -15,7 +15,8 @@ use super::config::{ClientConfig, ConfigError};
 use super::credentials::Credentials;
 use super::endpoint::{resolve_endpoint, validate_region, Endpoint};
 use super::error::{codes, sanitized_prefix, ApiError, ErrorKind};
-use super::ratelimit::{limiter_for, RateLimit};
+use super::ratelimit::shared::SharedDir;
+use super::ratelimit::{limiter_for, open_sharing, RateLimit, Throttled};
 use super::signing::{canonical_query, percent_encode, sign, string_to_sign};
 
 /// Quoted body prefixes are at most this many characters.
@@ -65,6 +66,8 @@ struct Inner {
     http: reqwest::Client,
     backoff: Backoff,
     counters: Counters,
+    /// Where rate limits are shared with other processes, if they are.
+    rate_limit_dir: Option<Arc<SharedDir>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -109,6 +112,12 @@ impl Client {
         let http = builder
             .build()
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
+        let rate_limit_dir = open_sharing(&config.rate_limit_sharing).map_err(|reason| {
+            ConfigError::RateLimitDirectory {
+                path: config.rate_limit_sharing.display(),
+                reason,
+            }
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
@@ -117,6 +126,7 @@ impl Client {
                 http,
                 backoff: Backoff::default(),
                 counters: Counters::default(),
+                rate_limit_dir,
             }),
             on_send: None,
         })
@@ -205,7 +215,13 @@ impl Client {
         let params = action.params();
         let secrets = action.secret_values();
         let inner = &self.inner;
-        let limiter = limiter_for(&inner.credentials.access_key_id, &inner.config.region, name);
+        let limiter = limiter_for(
+            &inner.credentials.access_key_id,
+            &inner.config.region,
+            inner.endpoint.url.as_str(),
+            name,
+            inner.rate_limit_dir.as_ref(),
+        );
         let limit = inner
             .config
             .rate_limits
@@ -227,7 +243,12 @@ impl Client {
             }
             // Held until the answer is in: the limiter times the next requests from it.
             let permit = match limit {
-                Some(limit) => match unless_stopped(stop, limiter.acquire(limit, deadline)).await {
+                Some(limit) => match unless_stopped(
+                    stop,
+                    limiter.acquire(limit, deadline, inner.config.request_timeout),
+                )
+                .await
+                {
                     Some(Ok(permit)) => Some(permit),
                     Some(Err(())) => {
                         return Err(give_up(last_error, "before a rate-limit slot was free"))
@@ -261,7 +282,16 @@ impl Client {
                 },
                 None => sent.await,
             };
-            drop(permit);
+            if let Some(permit) = permit {
+                permit.answered(match &outcome {
+                    Err(failure) if failure.error.kind() == ErrorKind::Throttled => {
+                        Some(Throttled {
+                            retry_after: failure.retry_after,
+                        })
+                    }
+                    _ => None,
+                });
+            }
             let Failure {
                 mut error,
                 retry_after,

@@ -5,8 +5,10 @@
 use async_trait::async_trait;
 
 use super::data_source_common::{
-    filter_attributes, instance_id_attribute, list_result, read_error, NameFilter,
+    filter_attributes, instance_id_attribute, list_result, read_error, tags_filter_attribute,
+    NameFilter,
 };
+use super::tags::{self, tag_map};
 use super::Shared;
 use crate::api::ConsumerInfo;
 use crate::tfplugin::cty::{Type, Value};
@@ -31,6 +33,7 @@ fn group_type() -> Type {
         ("instance_id", Type::String),
         ("remark", Type::String),
         ("region_id", Type::String),
+        ("tags", Type::map(Type::String)),
     ])
 }
 
@@ -46,6 +49,7 @@ fn group_value(filter: &NameFilter, region: &str, g: &ConsumerInfo) -> Value {
         ("instance_id", or(&g.instance_id, &filter.instance_id)),
         ("remark", Value::from(g.remark.clone().unwrap_or_default())),
         ("region_id", or(&g.region_id, region)),
+        ("tags", tags::to_value(&tag_map(&g.tags))),
     ])
 }
 
@@ -74,6 +78,7 @@ impl DataSource for ConsumerGroupsDataSource {
             "consumer ID",
             "<instance_id>:<consumer_id>",
         ));
+        attributes.push(tags_filter_attribute("groups"));
         attributes.push(
             Attribute::new("groups", Type::list(group_type()))
                 .computed()
@@ -81,7 +86,7 @@ impl DataSource for ConsumerGroupsDataSource {
                     "The groups found, in the service's order: `id` \
                      (`<instance_id>:<consumer_id>`, the ID of an `alikafka_consumer_group` \
                      resource), `consumer_id`, `instance_id`, `remark` (empty when the group \
-                     has none) and `region_id`.",
+                     has none), `region_id` and `tags`.",
                 ),
         );
         Schema::new(attributes).description(Description::markdown(
@@ -131,6 +136,7 @@ mod tests {
             ("name_regex", regex),
             ("ids", ids),
             ("names", Value::Null),
+            ("tags", Value::Null),
             ("groups", Value::Null),
         ])
     }

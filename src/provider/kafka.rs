@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use super::journal::Journal;
 use super::lists::{GroupsOf, InstancesOf, ListQuery, TopicsOf};
 use super::shared_list::{SendMark, SharedList};
+use super::tags::TagPolicy;
 use crate::api::{ApiError, Client, ConsumerInfo, InstanceInfo, TopicInfo};
 use crate::tfplugin::framework::Context;
 
@@ -106,9 +107,27 @@ impl<Q: ListQuery> ObjectList<Q> {
     }
 }
 
+/// What of the provider configuration turns listed objects into state: its region (for
+/// objects that report none) and its tag policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub region: String,
+    pub tags: TagPolicy,
+}
+
+impl Scope {
+    pub fn new(region: impl Into<String>) -> Scope {
+        Scope {
+            region: region.into(),
+            tags: TagPolicy::default(),
+        }
+    }
+}
+
 /// Shared access to the service for all resources of one provider configuration.
 pub struct Kafka {
     client: Client,
+    scope: Scope,
     /// One [`ObjectList`] per kind of list, made when first asked for.
     lists: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     poll_interval: Duration,
@@ -123,11 +142,22 @@ impl Kafka {
     /// Polls every `interval` (shorter ones for tests against an instant emulator).
     pub fn with_poll_interval(client: Client, interval: Duration) -> Kafka {
         Kafka {
+            scope: Scope::new(client.region()),
             client,
             lists: Mutex::default(),
             poll_interval: interval,
             journal: Journal::disabled(),
         }
+    }
+
+    /// Applies the provider's `default_tags` and `ignore_tags`.
+    pub fn with_tag_policy(mut self, tags: TagPolicy) -> Kafka {
+        self.scope.tags = tags;
+        self
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// Keeps a journal of creations in flight (see [`Journal`]).

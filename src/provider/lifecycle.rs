@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use super::diag;
 use super::journal;
-use super::kafka::{Check, Kafka, WaitError};
+use super::kafka::{Check, Kafka, Scope, WaitError};
 use super::lists::{ListQuery, Locates};
 use super::support::{self, WaitContext, DEFAULT_TIMEOUT};
 use crate::api::{Action, ApiError};
@@ -117,7 +117,8 @@ pub trait Listed: Send + Sync + 'static {
     }
 
     /// Whether a listed object is ready for use; otherwise what it shows instead.
-    fn ready(_item: &Item<Self>) -> Result<(), String> {
+    /// `planned` is the plan of the object being created.
+    fn ready(_planned: &Value, _item: &Item<Self>, _scope: &Scope) -> Result<(), String> {
         Ok(())
     }
 
@@ -127,7 +128,7 @@ pub trait Listed: Send + Sync + 'static {
 
     /// The state of a listed object: what only the configuration knows from `base`, the
     /// rest from the list.
-    fn state_from(base: &Value, item: &Item<Self>, region: &str) -> Value;
+    fn state_from(base: &Value, item: &Item<Self>, scope: &Scope) -> Value;
 }
 
 /// The item type of a listed kind.
@@ -241,12 +242,12 @@ pub async fn write_once<L: Listed, A: Action>(
     }
 }
 
-/// The diagnostics of a failed write: "cancelled" when Terraform stopped us.
-pub fn write_failed(summary: impl Into<String>, error: &ApiError) -> Diagnostics {
+/// The diagnostics of a failed write in `region`: "cancelled" when Terraform stopped us.
+pub fn write_failed(summary: impl Into<String>, error: &ApiError, region: &str) -> Diagnostics {
     if support::stopped(error) {
         cancelled()
     } else {
-        diag::api_errors(summary, error)
+        diag::api_error_in(summary, error, region).into()
     }
 }
 
@@ -342,14 +343,14 @@ impl<L: Listed> Creation<'_, L> {
         let not_listed = format!("the {} not listed yet", L::KIND.noun);
         let check = |found: Result<Option<&Item<L>>, &ApiError>| match found {
             Err(e) => Check::Failed(e.clone()),
-            Ok(Some(item)) => match L::ready(item) {
+            Ok(Some(item)) => match L::ready(self.planned, item, kafka.scope()) {
                 Ok(()) => Check::Done(item.clone()),
                 Err(shows) => Check::Pending(shows),
             },
             Ok(None) => Check::Pending(not_listed.clone()),
         };
         match wait_for::<L, _>(ctx, kafka, key, written_at, self.deadline, check).await {
-            Ok(item) => Ok(L::state_from(self.planned, &item, kafka.region())),
+            Ok(item) => Ok(L::state_from(self.planned, &item, kafka.scope())),
             Err(error) => Err(self.unconfirmed(support::wait_error(error, &context))),
         }
     }
@@ -376,6 +377,7 @@ impl<L: Listed> Creation<'_, L> {
             Err(e) => Err(write_failed(
                 format!("Cannot look whether {} exists", describe::<L>(key)),
                 &e,
+                kafka.region(),
             )
             .into()),
         }
@@ -417,10 +419,12 @@ impl<L: Listed> Creation<'_, L> {
         let key = self.key;
         let since = Instant::now();
         let create_error = || {
-            ApplyError::from(diag::api_errors(
-                format!("Cannot create {}", describe::<L>(key)),
+            let summary = format!("Cannot create {}", describe::<L>(key));
+            ApplyError::from(Diagnostics::from(diag::api_error_in(
+                summary,
                 &error,
-            ))
+                self.kafka.region(),
+            )))
         };
         if error.is_already_exists() && !error.outcome_uncertain {
             return Err(self.already_exists(format!(
@@ -442,7 +446,7 @@ impl<L: Listed> Creation<'_, L> {
         let not_listed = format!("the {} not listed yet", L::KIND.noun);
         let check = |found: Result<Option<&Item<L>>, &ApiError>| match found {
             Err(e) => Check::Failed(e.clone()),
-            Ok(Some(item)) => match L::ready(item) {
+            Ok(Some(item)) => match L::ready(self.planned, item, self.kafka.scope()) {
                 Ok(()) => Check::Done(Some(item.clone())),
                 Err(shows) => Check::Pending(shows),
             },
@@ -466,7 +470,7 @@ impl<L: Listed> Creation<'_, L> {
             )));
         }
         tracing::info!(name = %key.name, "adopting the object an unanswered create attempt made");
-        Ok(L::state_from(self.planned, &item, self.kafka.region()))
+        Ok(L::state_from(self.planned, &item, self.kafka.scope()))
     }
 }
 
@@ -494,7 +498,7 @@ pub async fn read<L: Listed>(
                     None if unconfirmed => ctx.set_private(Vec::new()),
                     None => {}
                 }
-                Ok(Some(L::state_from(state, item, kafka.region())))
+                Ok(Some(L::state_from(state, item, kafka.scope())))
             }
             None if unconfirmed => {
                 tracing::info!(
@@ -519,10 +523,12 @@ pub async fn read<L: Listed>(
             tracing::info!(kind, name, instance_id, code = %e.code, "instance no longer exists; removing the object from the state");
             Ok(None)
         }
-        Err(e) => Err(diag::api_errors(
+        Err(e) => Err(diag::api_error_in(
             format!("Cannot read {}", describe::<L>(&key)),
             &e,
-        )),
+            kafka.region(),
+        )
+        .into()),
     }
 }
 
@@ -561,10 +567,8 @@ pub async fn delete<L: Listed, A: Action>(
             tracing::info!(name = %key.name, action = e.action, code = %e.code, "Delete answer lost, but the object is gone");
         }
         Err(e) => {
-            return Err(diag::api_errors(
-                format!("Cannot delete {}", describe::<L>(&key)),
-                &e,
-            ))
+            let summary = format!("Cannot delete {}", describe::<L>(&key));
+            return Err(diag::api_error_in(summary, &e, kafka.region()).into());
         }
     }
     let what = format!("{} to be gone", describe::<L>(&key));
@@ -630,6 +634,16 @@ impl<'a, L: Listed> Update<'a, L> {
         &self.key
     }
 
+    /// `topic orders on instance X`, for messages.
+    pub fn describe(&self) -> String {
+        describe::<L>(&self.key)
+    }
+
+    /// Whether the update has written anything so far.
+    pub fn has_written(&self) -> bool {
+        self.written_at.is_some()
+    }
+
     /// The update failed: `diagnostics`, with the state of what was carried out so far.
     pub fn failed(&self, diagnostics: impl Into<Diagnostics>) -> ApplyError {
         ApplyError::from(diagnostics.into()).with_state(self.reached.clone())
@@ -677,7 +691,7 @@ impl<'a, L: Listed> Update<'a, L> {
         value: Value,
     ) -> Result<(), ApplyError> {
         if let Err(e) = sent {
-            return Err(self.failed(write_failed(failure, &e)));
+            return Err(self.failed(write_failed(failure, &e, self.kafka.region())));
         }
         self.written_at = Some(Instant::now());
         self.reached.set_attr(attribute, value);
@@ -732,7 +746,7 @@ impl<'a, L: Listed> Update<'a, L> {
         .await;
         match waited {
             Ok(item) => {
-                let listed = L::state_from(&self.req.planned_state, &item, self.kafka.region());
+                let listed = L::state_from(&self.req.planned_state, &item, self.kafka.scope());
                 for name in &self.changed {
                     state.set_attr(*name, listed.attr(name).clone());
                 }

@@ -69,7 +69,7 @@ impl Locates for TopicsOf {
     }
 }
 
-/// The consumer groups of one instance: GetConsumerList.
+/// The consumer groups of one instance: GetConsumerList, all pages.
 pub struct GroupsOf(pub String);
 
 impl ListQuery for GroupsOf {
@@ -84,12 +84,7 @@ impl ListQuery for GroupsOf {
             instance_id: self.0.clone(),
             ..Default::default()
         };
-        Box::pin(async move {
-            client
-                .get_consumer_list(&request, None)
-                .await
-                .map(|r| r.consumers)
-        })
+        Box::pin(async move { client.get_all_consumer_groups(&request, None).await })
     }
 }
 

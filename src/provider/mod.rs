@@ -22,6 +22,7 @@ pub mod data_source_sasl_users;
 pub mod data_source_topic_status;
 pub mod data_source_topics;
 pub mod diag;
+pub mod functions;
 pub mod journal;
 pub mod kafka;
 pub mod lifecycle;
@@ -35,6 +36,8 @@ pub mod resource_sasl_user;
 pub mod resource_topic;
 pub mod shared_list;
 mod support;
+pub mod tags;
+pub mod topic_settings;
 
 use std::sync::Arc;
 
@@ -43,7 +46,7 @@ use async_trait::async_trait;
 use crate::api::{self, Client};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{
-    ConfigureRequest, Context, DataSource, ProviderData, ProviderDef, Resource,
+    ConfigureRequest, Context, DataSource, Function, ProviderData, ProviderDef, Resource,
 };
 use crate::tfplugin::schema::Schema;
 use kafka::Kafka;
@@ -78,6 +81,14 @@ impl Shared {
                     unknown.join(", ")
                 ),
             )),
+        }
+    }
+
+    /// The provider's `default_tags` and `ignore_tags`; `None` while not known yet.
+    pub fn tag_policy(&self) -> Option<tags::TagPolicy> {
+        match &*self.0.get().ok()? {
+            Connection::Ready(kafka) => Some(kafka.scope().tags.clone()),
+            Connection::Deferred { .. } => None,
         }
     }
 
@@ -146,9 +157,10 @@ impl ProviderDef for AlikafkaProvider {
                 ),
             ));
         }
-        self.shared.set(Connection::Ready(Arc::new(
-            Kafka::new(client).with_journal(journal::Journal::for_working_directory()),
-        )));
+        let kafka = Kafka::new(client)
+            .with_journal(journal::Journal::for_working_directory())
+            .with_tag_policy(block.tag_policy());
+        self.shared.set(Connection::Ready(Arc::new(kafka)));
         diagnostics
     }
 
@@ -195,6 +207,10 @@ impl ProviderDef for AlikafkaProvider {
                 self.shared.clone(),
             )),
         ]
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::all()
     }
 }
 

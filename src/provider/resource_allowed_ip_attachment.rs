@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::access::{self, AllowedIpKey};
 use super::journal;
+use super::kafka::Scope;
 use super::lifecycle::{self, Kind, Listed, ObjectKey};
 use super::lists::AllowedIpsOf;
 use super::support;
@@ -115,7 +116,7 @@ impl Listed for AllowedIps {
 
     /// The description the service keeps for the entry holding the address; "none" and
     /// an empty one read as whichever of null and "" the state had.
-    fn state_from(base: &Value, entry: &AllowedIpEntry, _region: &str) -> Value {
+    fn state_from(base: &Value, entry: &AllowedIpEntry, _scope: &Scope) -> Value {
         let mut state = base.clone();
         let listed = entry.description.clone().unwrap_or_default();
         let description = if listed.is_empty() && base.attr("description").as_str() != Some("") {

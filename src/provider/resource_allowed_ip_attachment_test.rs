@@ -1,5 +1,6 @@
 //! Unit tests of `alikafka_instance_allowed_ip_attachment`.
 use super::*;
+use crate::provider::kafka::Scope;
 use crate::provider::lists::Locates;
 
 fn resource() -> AllowedIpResource {
@@ -39,10 +40,10 @@ fn an_address_reads_back_as_itself_with_its_entrys_description() {
     let key = AllowedIps::key(&base).expect("key");
     assert_eq!(key.id(), "i-1:vpc:9092/9092:10.0.0.0/8");
     assert!(AllowedIpsOf::matches(&entry(None), &key));
-    let s = AllowedIps::state_from(&base, &entry(Some("")), "x");
+    let s = AllowedIps::state_from(&base, &entry(Some("")), &Scope::new("x"));
     assert!(s.attr("description").is_null());
     assert_eq!(s.attr("id"), &Value::from("i-1:vpc:9092/9092:10.0.0.0/8"));
-    let s = AllowedIps::state_from(&base, &entry(Some("apps")), "x");
+    let s = AllowedIps::state_from(&base, &entry(Some("apps")), &Scope::new("x"));
     assert_eq!(s.attr("description"), &Value::from("apps"));
     s.conforms_to(&resource().schema().value_type()).unwrap();
     let spec: EntrySpec = crate::tfplugin::framework::decode(&base).unwrap();

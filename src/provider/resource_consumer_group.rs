@@ -1,23 +1,29 @@
 //! Resource `alikafka_consumer_group`.
 //!
-//! Everything but `timeouts` is fixed at creation (the service cannot change a group's
-//! remark), so any change replaces the group. Create, read and delete go through the
-//! shared [`lifecycle`]: writes, then waits on the instance's shared group list.
+//! Name, instance and remark are fixed at creation (the service cannot change a group's
+//! remark), so a change replaces the group; tags change in place ([`tags`]). Create,
+//! read, update and delete go through the shared [`lifecycle`]: writes, then waits on
+//! the instance's shared group list, which also carries each group's tags.
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::journal;
+use super::kafka::Scope;
 use super::lifecycle::{self, Kind, Listed};
 use super::lists::GroupsOf;
 use super::support;
+use super::tags;
 use super::Shared;
-use crate::api::{ConsumerInfo, CreateConsumerGroupRequest, DeleteConsumerGroupRequest};
+use crate::api::{
+    consumer_group_resource_id, ConsumerInfo, CreateConsumerGroupRequest,
+    DeleteConsumerGroupRequest, ResourceType,
+};
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, ReadRequest, Resource, Timeouts,
-    UpdateRequest,
+    ApplyError, Context, CreateRequest, DeleteRequest, Plan, PlanRequest, ReadRequest, Resource,
+    Timeouts, UpdateRequest,
 };
 use crate::tfplugin::schema::{Attribute, Description, Schema};
 
@@ -56,6 +62,11 @@ impl Listed for Groups {
         journal: journal::Kind::ConsumerGroup,
     };
 
+    /// Listed with every planned tag.
+    fn ready(planned: &Value, item: &ConsumerInfo, scope: &Scope) -> Result<(), String> {
+        tags::shows(&scope.tags, planned, &item.tags)
+    }
+
     fn differences(spec: &GroupSpec, g: &ConsumerInfo) -> Vec<String> {
         let (listed, wanted) = (g.remark.as_deref().unwrap_or(""), spec.remark.as_deref());
         if listed == wanted.unwrap_or("") {
@@ -70,7 +81,7 @@ impl Listed for Groups {
 
     /// The service reports "no remark" as an empty one; the state keeps whichever of null
     /// and "" it had, so neither form shows as a change.
-    fn state_from(base: &Value, g: &ConsumerInfo, region: &str) -> Value {
+    fn state_from(base: &Value, g: &ConsumerInfo, scope: &Scope) -> Value {
         let mut state = base.clone();
         let instance_id = base.attr("instance_id").as_str().unwrap_or(&g.instance_id);
         let listed_remark = g.remark.clone().unwrap_or_default();
@@ -79,7 +90,7 @@ impl Listed for Groups {
         } else {
             Value::from(listed_remark)
         };
-        let region_id = support::listed_region(&g.region_id, region);
+        let region_id = support::listed_region(&g.region_id, &scope.region);
         state.set_attr(
             "id",
             Value::from(format!("{instance_id}:{}", g.consumer_id)),
@@ -87,6 +98,9 @@ impl Listed for Groups {
         state.set_attr("consumer_id", Value::from(g.consumer_id.as_str()));
         state.set_attr("remark", remark);
         state.set_attr("region_id", Value::from(region_id));
+        for (name, value) in tags::state(&scope.tags, base, &g.tags) {
+            state.set_attr(name, value);
+        }
         state
     }
 }
@@ -118,8 +132,9 @@ impl Resource for ConsumerGroupResource {
                      group's remark, so changing it replaces the group.",
                 ),
             support::region_id_attribute(),
-            Timeouts::attribute_for(&["create", "delete"]),
+            Timeouts::attribute_for(&["create", "update", "delete"]),
         ]);
+        attributes.extend(tags::attributes("group"));
         Schema::new(attributes).description(Description::markdown(
             "Manages a consumer group of a Message Queue for Apache Kafka instance.",
         ))
@@ -131,7 +146,7 @@ impl Resource for ConsumerGroupResource {
             instance_id: spec.instance_id,
             consumer_id: spec.consumer_id,
             remark: spec.remark.filter(|r| !r.is_empty()),
-            ..Default::default()
+            tags: tags::planned_tags(&req.planned_state),
         };
         let kafka = self.shared.kafka()?;
         lifecycle::create::<Groups, _>(ctx, &kafka, &req.planned_state, &request).await
@@ -141,9 +156,38 @@ impl Resource for ConsumerGroupResource {
         lifecycle::read::<Groups>(ctx, &*self.shared.kafka()?, req).await
     }
 
-    /// Only `timeouts` can change in place: nothing to tell the service.
-    async fn update(&self, _ctx: &Context, req: &UpdateRequest) -> Result<Value, ApplyError> {
-        Ok(support::known_or_null(&req.planned_state))
+    /// Tags (and `timeouts`) change in place.
+    async fn update(&self, ctx: &Context, req: &UpdateRequest) -> Result<Value, ApplyError> {
+        let kafka = self.shared.kafka()?;
+        let mut update = lifecycle::Update::<Groups>::new(ctx, &kafka, req)?;
+        let (from, to) = (
+            req.prior_state.attr("tags_all"),
+            req.planned_state.attr("tags_all"),
+        );
+        if from != to {
+            let key = update.key();
+            let id = consumer_group_resource_id(&key.instance_id, &key.name);
+            tags::apply(&mut update, ResourceType::ConsumerGroup, id, from, to).await?;
+        }
+        let scope = kafka.scope();
+        let shows = |g: &ConsumerInfo| tags::shows(&scope.tags, &req.planned_state, &g.tags);
+        update.finish(shows, &["region_id"]).await
+    }
+
+    async fn modify_plan(
+        &self,
+        _ctx: &Context,
+        req: &PlanRequest,
+        plan: &mut Plan,
+    ) -> Result<(), Diagnostics> {
+        if req.is_destroy() {
+            return Ok(());
+        }
+        tags::plan(self.shared.tag_policy().as_ref(), &req.prior_state, plan)
+    }
+
+    async fn validate(&self, _ctx: &Context, config: &Value) -> Diagnostics {
+        tags::validate(config)
     }
 
     async fn delete(&self, ctx: &Context, req: &DeleteRequest) -> Result<(), Diagnostics> {

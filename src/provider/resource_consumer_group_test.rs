@@ -1,5 +1,6 @@
 //! Unit tests of `alikafka_consumer_group`'s state mapping.
 use super::*;
+use crate::provider::kafka::Scope;
 use crate::provider::lifecycle::ObjectKey;
 
 fn resource() -> ConsumerGroupResource {
@@ -29,14 +30,18 @@ fn base(remark: Value) -> Value {
 
 #[test]
 fn an_empty_listed_remark_keeps_the_states_form() {
-    let s = Groups::state_from(&base(Value::Null), &listed(Some("")), "x");
+    let s = Groups::state_from(&base(Value::Null), &listed(Some("")), &Scope::new("x"));
     assert!(s.attr("remark").is_null());
-    let s = Groups::state_from(&base(Value::from("")), &listed(Some("")), "x");
+    let s = Groups::state_from(&base(Value::from("")), &listed(Some("")), &Scope::new("x"));
     assert_eq!(s.attr("remark"), &Value::from(""));
-    let s = Groups::state_from(&base(Value::Null), &listed(None), "x");
+    let s = Groups::state_from(&base(Value::Null), &listed(None), &Scope::new("x"));
     assert!(s.attr("remark").is_null());
     // A remark set outside Terraform shows, so the plan proposes a replacement.
-    let s = Groups::state_from(&base(Value::Null), &listed(Some("by hand")), "x");
+    let s = Groups::state_from(
+        &base(Value::Null),
+        &listed(Some("by hand")),
+        &Scope::new("x"),
+    );
     assert_eq!(s.attr("remark"), &Value::from("by hand"));
     assert_eq!(s.attr("id"), &Value::from("i-1:billing"));
     assert_eq!(s.attr("region_id"), &Value::from("cn-hangzhou"));

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::access::{self, AclKey, ANY, DEFAULT_PERMISSION};
 use super::journal;
+use super::kafka::Scope;
 use super::lifecycle::{self, Kind, Listed, ObjectKey};
 use super::lists::AclsOf;
 use super::support;
@@ -152,7 +153,7 @@ impl Listed for Acls {
     }
 
     /// Everything is known from `base`; the list only confirms it.
-    fn state_from(base: &Value, _acl: &KafkaAcl, _region: &str) -> Value {
+    fn state_from(base: &Value, _acl: &KafkaAcl, _scope: &Scope) -> Value {
         let mut state = base.clone();
         if let Some(key) = Acls::key(base) {
             state.set_attr("id", Value::from(key.id()));

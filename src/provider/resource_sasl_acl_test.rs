@@ -1,5 +1,6 @@
 //! Unit tests of `alikafka_sasl_acl`: keys, IDs, requests and plan-time checks.
 use super::*;
+use crate::provider::kafka::Scope;
 
 fn resource() -> SaslAclResource {
     SaslAclResource::new(Shared::default())
@@ -44,7 +45,7 @@ fn keys_ids_and_requests() {
     let planned = config(&[("acl_permission_type", "ALLOW"), ("host", "*")]);
     let key = Acls::key(&planned).expect("key");
     assert_eq!(key.id(), "i-1:svc:Topic:orders:LITERAL:Write");
-    let state = Acls::state_from(&planned, &KafkaAcl::default(), "cn-x");
+    let state = Acls::state_from(&planned, &KafkaAcl::default(), &Scope::new("cn-x"));
     assert_eq!(
         state.attr("id"),
         &Value::from("i-1:svc:Topic:orders:LITERAL:Write")

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::access::{self, UserKey, USER_TYPES};
 use super::journal;
+use super::kafka::Scope;
 use super::lifecycle::{self, Item, Kind, Listed, ObjectKey};
 use super::lists::SaslUsersOf;
 use super::password_check::{self, Verdict};
@@ -150,7 +151,7 @@ impl Listed for SaslUsers {
         }
     }
 
-    fn state_from(base: &Value, user: &SaslUser, region: &str) -> Value {
+    fn state_from(base: &Value, user: &SaslUser, scope: &Scope) -> Value {
         let mut state = base.clone();
         let instance_id = base.attr("instance_id").as_str().unwrap_or_default();
         let user_type = if user.user_type.is_empty() {
@@ -171,7 +172,7 @@ impl Listed for SaslUsers {
             ("username", Value::from(user.username.as_str())),
             ("type", Value::from(user_type)),
             ("mechanism", mechanism),
-            ("region_id", Value::from(region)),
+            ("region_id", Value::from(scope.region.as_str())),
         ] {
             state.set_attr(name, value);
         }

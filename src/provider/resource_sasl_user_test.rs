@@ -1,6 +1,7 @@
 //! Unit tests of `alikafka_sasl_user`: state mapping, plan-time checks and the plan of a
 //! password changed outside Terraform.
 use super::*;
+use crate::provider::kafka::Scope;
 use crate::provider::lists::Locates;
 use crate::tfplugin::framework::plan::plan_resource;
 
@@ -51,7 +52,11 @@ fn state_comes_from_the_list_but_never_the_password() {
         ("password", Value::from("configured")),
         (PASSWORD_SET_AT, Value::from("2026-01-01T00:00:00Z")),
     ]);
-    let s = SaslUsers::state_from(&base, &listed("SCRAM", "listed-secret"), "cn-x");
+    let s = SaslUsers::state_from(
+        &base,
+        &listed("SCRAM", "listed-secret"),
+        &Scope::new("cn-x"),
+    );
     s.conforms_to(&resource().schema().value_type()).unwrap();
     assert_eq!(s.attr("id"), &Value::from("i-1:svc"));
     assert_eq!(s.attr("type"), &Value::from("scram"));

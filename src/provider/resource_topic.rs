@@ -1,22 +1,26 @@
 //! Resource `alikafka_topic`.
 //!
-//! Name, instance and storage settings are fixed at creation (a change replaces the topic);
-//! the remark changes in place (ModifyTopicRemark) and partitions only grow
-//! (ModifyPartitionNum). Create, read, update and delete go through the shared
-//! [`lifecycle`]: writes, then waits on the instance's shared topic list.
+//! Name, instance, storage and replication are fixed at creation (a change replaces the
+//! topic); the remark (ModifyTopicRemark), settings ([`topic_settings`]) and tags
+//! ([`tags`]) change in place, and partitions only grow (ModifyPartitionNum). Create,
+//! read, update and delete go through the shared [`lifecycle`]: writes, then waits on the
+//! instance's shared topic list, which also carries each topic's settings and tags.
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::journal;
+use super::kafka::Scope;
 use super::lifecycle::{self, Kind, Listed};
 use super::lists::TopicsOf;
 use super::names::{MAX_PARTITIONS, MIN_PARTITIONS};
 use super::support;
+use super::tags::{self, map_of};
+use super::topic_settings::{self, Settings};
 use super::Shared;
 use crate::api::{
-    CreateTopicRequest, DeleteTopicRequest, ModifyPartitionNumRequest, ModifyTopicRemarkRequest,
-    TopicInfo,
+    topic_resource_id, CreateTopicRequest, DeleteTopicRequest, ModifyPartitionNumRequest,
+    ModifyTopicRemarkRequest, ResourceType, TopicInfo,
 };
 use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
@@ -31,7 +35,14 @@ pub const TYPE_NAME: &str = "alikafka_topic";
 /// Status of a topic in service.
 const IN_SERVICE: i64 = 0;
 /// Attributes whose change replaces the topic.
-const REPLACING: &[&str] = &["instance_id", "topic", "local_topic", "compact_topic"];
+const REPLACING: &[&str] = &[
+    "instance_id",
+    "topic",
+    "local_topic",
+    "compact_topic",
+    "replication_factor",
+    "min_insync_replicas",
+];
 
 pub struct TopicResource {
     shared: Shared,
@@ -53,6 +64,17 @@ pub struct TopicSpec {
     partition_num: Option<i64>,
     local_topic: Option<bool>,
     compact_topic: Option<bool>,
+    replication_factor: Option<i64>,
+    min_insync_replicas: Option<i64>,
+}
+
+/// What the service reports of a topic's settings (none when it reports them garbled:
+/// the reason is logged, not guessed at).
+fn effective(t: &TopicInfo) -> Settings {
+    t.config().unwrap_or_else(|reason| {
+        tracing::warn!(topic = %t.topic, %reason, "cannot read the topic's TopicConfig");
+        Settings::new()
+    })
 }
 
 /// Topics in the instance's shared topic list.
@@ -70,12 +92,13 @@ impl Listed for Topics {
         journal: journal::Kind::Topic,
     };
 
-    fn ready(item: &TopicInfo) -> Result<(), String> {
-        if item.status == Some(IN_SERVICE) {
-            Ok(())
-        } else {
-            Err(format!("status {}", shown(item.status)))
+    /// In service, with every planned setting and tag.
+    fn ready(planned: &Value, item: &TopicInfo, scope: &Scope) -> Result<(), String> {
+        if item.status != Some(IN_SERVICE) {
+            return Err(format!("status {}", shown(item.status)));
         }
+        topic_settings::shows(planned.attr("config"), &effective(item))?;
+        tags::shows(&scope.tags, planned, &item.tags)
     }
 
     fn differences(spec: &TopicSpec, t: &TopicInfo) -> Vec<String> {
@@ -103,10 +126,10 @@ impl Listed for Topics {
     }
 
     /// Identity and timeouts from `base`, the rest from the list.
-    fn state_from(base: &Value, t: &TopicInfo, region: &str) -> Value {
+    fn state_from(base: &Value, t: &TopicInfo, scope: &Scope) -> Value {
         let mut state = base.clone();
         let instance_id = base.attr("instance_id").as_str().unwrap_or(&t.instance_id);
-        let region_id = support::listed_region(&t.region_id, region);
+        let region_id = support::listed_region(&t.region_id, &scope.region);
         let id = format!("{instance_id}:{}", t.topic);
         for (name, value) in [
             ("id", Value::from(id)),
@@ -123,6 +146,13 @@ impl Listed for Topics {
             ("status_name", Value::from(t.status_name.clone())),
             ("create_time", Value::from(t.create_time)),
         ] {
+            state.set_attr(name, value);
+        }
+        let settings = topic_settings::state(base, &effective(t));
+        for (name, value) in settings
+            .into_iter()
+            .chain(tags::state(&scope.tags, base, &t.tags))
+        {
             state.set_attr(name, value);
         }
         state
@@ -222,36 +252,34 @@ impl Resource for TopicResource {
                 ),
             Timeouts::attribute_for(&["create", "update", "delete"]),
         ]);
+        attributes.extend(topic_settings::attributes());
+        attributes.extend(topic_settings::replication_attributes());
+        attributes.extend(tags::attributes("topic"));
         Schema::new(attributes).description(Description::markdown(
             "Manages a topic of a Message Queue for Apache Kafka instance.",
         ))
     }
 
     async fn validate(&self, _ctx: &Context, config: &Value) -> Diagnostics {
-        let compact = config.attr("compact_topic").as_bool() == Some(true);
-        let local = config.attr("local_topic");
-        let not_local = local.is_null() || local.as_bool() == Some(false);
-        if compact && not_local {
-            return Diagnostic::error(
-                "compact_topic needs local_topic",
-                "The service offers log compaction only for topics on local storage: set \
-                 local_topic = true as well, or leave compact_topic unset.",
-            )
-            .at(AttributePath::attr("compact_topic"))
-            .into();
-        }
-        Diagnostics::new()
+        let mut diagnostics = topic_settings::validate(config);
+        diagnostics.extend(tags::validate(config));
+        diagnostics
     }
 
     async fn modify_plan(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         req: &PlanRequest,
         plan: &mut Plan,
     ) -> Result<(), Diagnostics> {
-        if req.is_destroy() || req.prior_state.is_null() {
+        if req.is_destroy() {
             return Ok(());
         }
+        tags::plan(self.shared.tag_policy().as_ref(), &req.prior_state, plan)?;
+        if req.prior_state.is_null() {
+            return Ok(());
+        }
+        topic_settings::plan(ctx, req, plan);
         let (prior, planned) = (&req.prior_state, &plan.planned_state);
         // A replacement is a new topic: any partition count will do.
         if REPLACING.iter().any(|a| prior.attr(a) != planned.attr(a)) {
@@ -278,13 +306,28 @@ impl Resource for TopicResource {
             // version does not know these parameters.
             local_topic: spec.local_topic.filter(|b| *b),
             compact_topic: spec.compact_topic.filter(|b| *b),
-            ..Default::default()
+            config: map_of(req.planned_state.attr("config"))
+                .unwrap_or_default()
+                .iter()
+                .map(|(k, v)| (k.clone(), topic_settings::canonical(k, v)))
+                .collect(),
+            replication_factor: spec.replication_factor.and_then(|n| u32::try_from(n).ok()),
+            min_insync_replicas: spec.min_insync_replicas.and_then(|n| u32::try_from(n).ok()),
+            tags: tags::planned_tags(&req.planned_state),
         };
         lifecycle::create::<Topics, _>(ctx, &kafka, &req.planned_state, &request).await
     }
 
     async fn read(&self, ctx: &Context, req: &ReadRequest) -> Result<Option<Value>, Diagnostics> {
-        lifecycle::read::<Topics>(ctx, &*self.shared.kafka()?, req).await
+        let kafka = self.shared.kafka()?;
+        let state = lifecycle::read::<Topics>(ctx, &kafka, req).await?;
+        match state {
+            Some(state) if support::is_imported(&req.private) => {
+                ctx.set_private(Vec::new());
+                Ok(Some(topic_settings::adopt(ctx, &kafka, state).await))
+            }
+            state => Ok(state),
+        }
     }
 
     async fn update(&self, ctx: &Context, req: &UpdateRequest) -> Result<Value, ApplyError> {
@@ -331,21 +374,45 @@ impl Resource for TopicResource {
             }
             _ => {}
         }
+        let (from, to) = (
+            req.prior_state.attr("config"),
+            req.planned_state.attr("config"),
+        );
+        if from != to && !to.is_unknown() {
+            let retention =
+                topic_settings::retention_hours(ctx, &kafka, &planned.instance_id).await;
+            topic_settings::apply(&mut update, from, to, retention).await?;
+        }
+        let (from, to) = (
+            req.prior_state.attr("tags_all"),
+            req.planned_state.attr("tags_all"),
+        );
+        if from != to {
+            let id = topic_resource_id(&planned.instance_id, &planned.topic);
+            tags::apply(&mut update, ResourceType::Topic, id, from, to).await?;
+        }
+        let scope = kafka.scope();
         let shows = |t: &TopicInfo| {
             let partitions = planned
                 .partition_num
                 .is_none_or(|n| t.partition_num == Some(n));
-            if t.remark == planned.remark && partitions {
-                Ok(())
-            } else {
-                Err(format!(
+            if t.remark != planned.remark || !partitions {
+                return Err(format!(
                     "remark {:?} and {} partitions",
                     t.remark,
                     shown(t.partition_num)
-                ))
+                ));
             }
+            topic_settings::shows(req.planned_state.attr("config"), &effective(t))?;
+            tags::shows(&scope.tags, &req.planned_state, &t.tags)
         };
-        let fill = ["status", "status_name", "create_time", "region_id"];
+        let fill = [
+            "status",
+            "status_name",
+            "create_time",
+            "region_id",
+            "effective_config",
+        ];
         update.finish(shows, &fill).await
     }
 
@@ -359,7 +426,8 @@ impl Resource for TopicResource {
             .await
     }
 
-    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+    async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+        support::mark_imported(ctx);
         support::import_named(&self.schema(), id, "topic")
     }
 }

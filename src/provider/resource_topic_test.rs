@@ -1,5 +1,6 @@
 //! Unit tests of `alikafka_topic`'s plan rules and state mapping.
 use super::*;
+use crate::provider::kafka::Scope;
 use crate::provider::lifecycle::ObjectKey;
 use crate::tfplugin::framework::plan::{check_plan, plan_resource, replacement_paths};
 
@@ -50,6 +51,11 @@ fn proposed(prior: &Value, config: &Value) -> Value {
         "status",
         "status_name",
         "create_time",
+        "config",
+        "effective_config",
+        "replication_factor",
+        "min_insync_replicas",
+        "tags_all",
     ] {
         if config.attr(name).is_null() {
             p.set_attr(name, prior.attr(name).clone());
@@ -163,7 +169,7 @@ fn listed_topics_become_state_and_differences_are_named() {
         ..Default::default()
     };
     let base = config(None, "orders", "r");
-    let s = Topics::state_from(&base, &t, "cn-hangzhou");
+    let s = Topics::state_from(&base, &t, &Scope::new("cn-hangzhou"));
     assert_eq!(s.attr("id"), &Value::from("i-1:orders"));
     assert_eq!(s.attr("region_id"), &Value::from("cn-hangzhou"));
     assert_eq!(s.attr("compact_topic"), &Value::from(false));
@@ -177,6 +183,8 @@ fn listed_topics_become_state_and_differences_are_named() {
         partition_num: None,
         local_topic: Some(false),
         compact_topic: Some(false),
+        replication_factor: None,
+        min_insync_replicas: None,
     };
     assert!(Topics::differences(&spec, &t).is_empty());
     let other = TopicSpec {

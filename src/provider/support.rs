@@ -171,6 +171,17 @@ pub fn is_unconfirmed(private: &[u8]) -> bool {
         .is_ok_and(|v| v["unconfirmed_create"] == serde_json::Value::Bool(true))
 }
 
+/// Private state of an object just imported: its first read decides what it manages.
+const IMPORTED: &[u8] = br#"{"imported":true}"#;
+
+pub fn mark_imported(ctx: &Context) {
+    ctx.set_private(IMPORTED.to_vec());
+}
+
+pub fn is_imported(private: &[u8]) -> bool {
+    private == IMPORTED
+}
+
 /// What to say when a wait after a successful call did not end well.
 pub struct WaitContext<'a> {
     /// E.g. `topic orders on instance X to be in service`.

@@ -90,9 +90,9 @@ impl ListSink {
         }
     }
 
-    /// Sends one object. Returns false once Terraform wants no more (the limit is reached,
-    /// Terraform closed the stream, or the item was invalid and the listing ends with an
-    /// error): stop listing then.
+    /// Sends one object. Returns false when no more are wanted: the limit is reached (the
+    /// object that reached it was still sent), Terraform closed the stream, or the object
+    /// was invalid (a provider bug, reported as the listing's error). Stop listing then.
     #[must_use]
     pub async fn send(&mut self, item: ListItem) -> bool {
         if self.stopped || self.remaining <= 0 {

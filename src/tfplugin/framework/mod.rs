@@ -45,6 +45,18 @@
 //! # let _ = Arc::new(Widget { client: ProviderData::new() });
 //! ```
 //!
+//! Newer Terraform features, each opt-in and invisible to Terraform versions without them
+//! (Terraform 1.0 ignores the schema parts it does not know):
+//!
+//! - write-only attributes (1.11+): [`Attribute::write_only`](crate::tfplugin::schema::Attribute::write_only);
+//! - resource identity (1.12+): [`Resource::identity_schema`], with the defaults of
+//!   [`Resource::identity`], [`Resource::import_by_identity`] and [`Resource::upgrade_identity`];
+//! - `moved` across types and providers (1.8+): [`Resource::move_state`];
+//! - generated configuration (1.14+): [`Resource::generate_config`];
+//! - list resources (1.14+): [`ListResource`], from [`ProviderDef::list_resources`];
+//! - actions (1.14+): [`Action`], from [`ProviderDef::actions`];
+//! - provider functions (1.8+): [`Function`], from [`ProviderDef::functions`].
+//!
 //! [`Schema`]: crate::tfplugin::schema::Schema
 
 mod action;
