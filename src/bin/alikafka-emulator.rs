@@ -1,6 +1,6 @@
 //! `alikafka-emulator`: a local stand-in for the alikafka management API.
-//! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line;
-//! logs go to stderr. SIGINT/SIGTERM shut it down gracefully.
+//! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line, then
+//! the URLs of the ECS metadata and credentials-URI stand-ins; logs go to stderr. SIGINT/SIGTERM shut it down gracefully.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -50,21 +50,52 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let standins = match alikafka::emulator::sts::standins::bind(&app.config).await {
+        Ok(standins) => standins,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let standin_urls = match standins.urls() {
+        Ok(urls) => urls,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Known to the control API before anyone can ask.
+    app.sts.set_urls(standin_urls.clone());
     tracing::info!(
         data = ?app.config.data,
         accounts = app.config.accounts.len(),
         instances = app.instances.len(),
         "starting"
     );
+    // One write for all three lines: a reader that keeps only the first and closes the pipe
+    // cannot make a later line fail.
+    let announcement = format!(
+        "alikafka-emulator listening on http://{addr}\n\
+         alikafka-emulator ECS metadata stand-in on {}\n\
+         alikafka-emulator credentials URI stand-in on {}\n",
+        standin_urls.ecs_metadata, standin_urls.credentials_uri
+    );
     let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "alikafka-emulator listening on http://{addr}")
+    if stdout
+        .write_all(announcement.as_bytes())
         .and_then(|()| stdout.flush())
         .is_err()
     {
         return ExitCode::FAILURE;
     }
     drop(stdout);
+    let (stop_standins, standins_stopped) = tokio::sync::oneshot::channel::<()>();
+    let standins = tokio::spawn(standins.serve(Arc::clone(&app), async {
+        let _ = standins_stopped.await;
+    }));
     serve(app, listener, shutdown_signal()).await;
+    let _ = stop_standins.send(());
+    let _ = standins.await;
     tracing::info!("stopped");
     ExitCode::SUCCESS
 }

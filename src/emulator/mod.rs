@@ -3,7 +3,9 @@
 //!
 //! Layout: [`config`] and [`cli`] build an [`EmulatorConfig`]; [`server`] accepts HTTP and
 //! hands API calls to [`server::gateway`] (parameters, [`auth`], [`limits`], [`faults`],
-//! [`actions`], [`response`]) and `/_emulator/*` to [`control`]; [`storage`] keeps state.
+//! [`actions`], [`response`]) and `/_emulator/*` to [`control`]; [`storage`] keeps state;
+//! [`sts`] is the Security Token Service beside alikafka, with its ECS metadata and
+//! credentials-URI stand-ins.
 //!
 //! In-process use:
 //! ```no_run
@@ -30,6 +32,7 @@ pub mod response;
 pub mod server;
 pub mod state;
 pub mod storage;
+pub mod sts;
 
 pub use config::EmulatorConfig;
 pub use server::{bind, run, serve, ServeError};

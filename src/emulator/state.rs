@@ -12,6 +12,7 @@ use super::faults::Faults;
 use super::limits::RateLimiter;
 use super::metrics::Metrics;
 use super::storage::{self, Db, StorageError};
+use super::sts::Sts;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
@@ -124,6 +125,7 @@ pub struct App {
     pub metrics: Metrics,
     pub faults: Faults,
     pub settings: Settings,
+    pub sts: Sts,
 }
 
 impl App {
@@ -146,8 +148,10 @@ impl App {
             .enumerate()
             .map(|(i, inst)| (inst.id().to_string(), i))
             .collect();
+        let sts = Sts::new(&config);
         Ok(App {
-            auth: Authenticator::new(&config.accounts),
+            auth: Authenticator::new(&config.accounts).with_sessions(sts.sessions.clone()),
+            sts,
             settings: Settings::from_config(&config),
             config,
             db,
@@ -187,6 +191,7 @@ impl App {
         self.metrics.reset();
         self.faults.clear();
         self.auth.clear_nonces();
+        self.sts.sessions.clear();
         self.limiter.clear();
         // Cannot fail: the configured values were validated at startup.
         let _ = self.settings.update(SettingsView {

@@ -20,6 +20,7 @@ use super::config::{ConfigError, EmulatorConfig};
 use super::control;
 use super::state::App;
 use super::storage::StorageError;
+use super::sts::standins;
 use conn::{ConnectionControl, KillableStream};
 
 /// How long shutdown waits for in-flight requests.
@@ -53,11 +54,16 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// Resolves and binds `config.listen`, enforcing the loopback rule (`--allow-remote`).
 pub async fn bind(config: &EmulatorConfig) -> Result<TcpListener, ServeError> {
+    bind_addr(&config.listen, config.allow_remote).await
+}
+
+/// Resolves and binds `listen`; a non-loopback address needs `allow_remote`.
+pub async fn bind_addr(listen: &str, allow_remote: bool) -> Result<TcpListener, ServeError> {
     let listen_error = |source| ServeError::Listen {
-        addr: config.listen.clone(),
+        addr: listen.to_string(),
         source,
     };
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(config.listen.as_str())
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(listen)
         .await
         .map_err(listen_error)?
         .collect();
@@ -68,11 +74,11 @@ pub async fn bind(config: &EmulatorConfig) -> Result<TcpListener, ServeError> {
         )));
     };
     if addrs.iter().any(|a| !a.ip().is_loopback()) {
-        if !config.allow_remote {
-            return Err(ServeError::RemoteNotAllowed(config.listen.clone()));
+        if !allow_remote {
+            return Err(ServeError::RemoteNotAllowed(listen.to_string()));
         }
         tracing::warn!(
-            listen = %config.listen,
+            listen,
             "listening on a non-loopback address: anyone who can reach it can use the unauthenticated control API"
         );
     }
@@ -125,15 +131,25 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<O
     }
 }
 
-/// Opens state, binds, prints nothing; for in-process use (tests, embedding).
+/// Opens state, binds the stand-ins, prints nothing; for in-process use (tests, embedding).
 pub async fn run(
     config: EmulatorConfig,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     config.validate()?;
+    let standins = standins::bind(&config).await?;
     let app = Arc::new(App::new(config)?);
+    if let Ok(urls) = standins.urls() {
+        app.sts.set_urls(urls);
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let standins = tokio::spawn(standins.serve(Arc::clone(&app), async {
+        let _ = stopped.await;
+    }));
     serve(app, listener, shutdown).await;
+    let _ = stop.send(());
+    let _ = standins.await;
     Ok(())
 }
 
