@@ -10,12 +10,16 @@
 //! # }
 //! ```
 
+mod access;
 pub mod action_consumer_offset_reset;
 pub mod config;
+pub mod data_source_allowed_ips;
 mod data_source_common;
 pub mod data_source_consumer_groups;
 pub mod data_source_consumer_progress;
 pub mod data_source_instances;
+pub mod data_source_sasl_acls;
+pub mod data_source_sasl_users;
 pub mod data_source_topic_status;
 pub mod data_source_topics;
 pub mod diag;
@@ -30,7 +34,11 @@ pub mod list_consumer_group;
 pub mod list_topic;
 pub mod lists;
 pub mod names;
+mod password_check;
+pub mod resource_allowed_ip_attachment;
 pub mod resource_consumer_group;
+pub mod resource_sasl_acl;
+pub mod resource_sasl_user;
 pub mod resource_topic;
 pub mod shared_list;
 mod support;
@@ -174,6 +182,13 @@ impl ProviderDef for AlikafkaProvider {
             Arc::new(resource_consumer_group::ConsumerGroupResource::new(
                 self.shared.clone(),
             )),
+            Arc::new(resource_sasl_user::SaslUserResource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(resource_sasl_acl::SaslAclResource::new(self.shared.clone())),
+            Arc::new(resource_allowed_ip_attachment::AllowedIpResource::new(
+                self.shared.clone(),
+            )),
         ]
     }
 
@@ -194,6 +209,15 @@ impl ProviderDef for AlikafkaProvider {
             Arc::new(
                 data_source_consumer_progress::ConsumerProgressDataSource::new(self.shared.clone()),
             ),
+            Arc::new(data_source_sasl_users::SaslUsersDataSource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(data_source_sasl_acls::SaslAclsDataSource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(data_source_allowed_ips::AllowedIpsDataSource::new(
+                self.shared.clone(),
+            )),
         ]
     }
 
