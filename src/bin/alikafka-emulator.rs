@@ -1,5 +1,6 @@
 //! `alikafka-emulator`: a local stand-in for the alikafka management API.
-//! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line;
+//! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line, then
+//! one `alikafka-emulator kafka INSTANCE (REGION) bootstrap HOST:PORT` line per instance;
 //! logs go to stderr. SIGINT/SIGTERM shut it down gracefully.
 
 use std::io::{IsTerminal, Write};
@@ -8,7 +9,7 @@ use std::sync::Arc;
 
 use alikafka::emulator::cli::Cli;
 use alikafka::emulator::state::App;
-use alikafka::emulator::{bind, serve};
+use alikafka::emulator::{bind, kafka, serve};
 use clap::Parser;
 
 #[tokio::main]
@@ -50,14 +51,30 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let kafka_listeners = match kafka::bind(&app, addr).await {
+        Ok(listeners) => listeners,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing::info!(
         data = ?app.config.data,
         accounts = app.config.accounts.len(),
         instances = app.instances.len(),
         "starting"
     );
+    // One write: a reader that takes only the first line still sees it at once.
+    let mut banner = format!("alikafka-emulator listening on http://{addr}\n");
+    for (instance_id, kafka_addr) in &kafka_listeners {
+        let region = app.instance(instance_id).map_or("", |i| i.region());
+        banner.push_str(&format!(
+            "alikafka-emulator kafka {instance_id} ({region}) bootstrap {kafka_addr}\n"
+        ));
+    }
     let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "alikafka-emulator listening on http://{addr}")
+    if stdout
+        .write_all(banner.as_bytes())
         .and_then(|()| stdout.flush())
         .is_err()
     {

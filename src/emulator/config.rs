@@ -102,8 +102,10 @@ pub struct InstanceConfig {
     pub region_id: String,
     #[serde(default)]
     pub name: Option<String>,
+    /// Answered verbatim as `EndPoint` instead of the Kafka listener's address.
     #[serde(default)]
     pub end_point: Option<String>,
+    /// `SslEndPoint` (SASL_SSL): answered as given; the emulator serves no TLS.
     #[serde(default)]
     pub ssl_end_point: Option<String>,
     #[serde(default)]
@@ -120,6 +122,28 @@ pub struct InstanceConfig {
     pub topic_quota: u32,
     #[serde(default = "default_quota")]
     pub group_quota: u32,
+    /// The Kafka PLAINTEXT listener, `HOST:PORT`, advertised as `EndPoint` (port 0: a free
+    /// port). Default: derived from the emulator's `kafka_listen` (see `EmulatorConfig`).
+    #[serde(default)]
+    pub kafka_listen: Option<String>,
+    /// A Kafka SASL_PLAINTEXT listener, advertised as `SaslEndPoint`. Needs the SASL users
+    /// of the management API, which the emulator does not hold yet: refused by `validate`.
+    #[serde(default)]
+    pub kafka_sasl_listen: Option<String>,
+    /// `AutoCreateTopicEnable`: a client asking for an unknown topic creates it (the
+    /// service's default: off).
+    #[serde(default)]
+    pub auto_create_topic_enable: bool,
+    /// `AutoCreateGroupEnable`: an unknown consumer group is created on first use (the
+    /// service's default: off, and an unknown group is refused).
+    #[serde(default)]
+    pub auto_create_group_enable: bool,
+    /// `DefaultPartitionNum`: partitions of an automatically created topic.
+    #[serde(default = "default_partition_num")]
+    pub default_partition_num: i64,
+    /// `MsgRetain`: hours a message is kept (the service's default: 72).
+    #[serde(default = "default_msg_retain_hours")]
+    pub msg_retain_hours: u32,
 }
 
 fn default_deploy_type() -> i64 {
@@ -130,6 +154,12 @@ fn default_service_status() -> i64 {
 }
 fn default_quota() -> u32 {
     DEMO_QUOTA
+}
+fn default_partition_num() -> i64 {
+    12
+}
+fn default_msg_retain_hours() -> u32 {
+    72
 }
 
 impl InstanceConfig {
@@ -175,6 +205,10 @@ pub struct EmulatorConfig {
     pub instances: Vec<InstanceConfig>,
     pub rate_limits: RateLimits,
     pub visibility_delay_ms: u64,
+    /// Where the first instance's Kafka listener goes, `HOST:PORT`; the next instances take
+    /// the following ports (port 0: a free port each). Default: the HTTP host, the HTTP port
+    /// plus one (a free port when the HTTP port is 0). An instance's own `kafka_listen` wins.
+    pub kafka_listen: Option<String>,
 }
 
 /// A configuration that cannot be used.
@@ -204,6 +238,7 @@ pub struct ConfigFile {
     pub rate_limits: Option<RateLimits>,
     pub accounts: Option<Vec<AccountConfig>>,
     pub instances: Option<Vec<InstanceConfig>>,
+    pub kafka_listen: Option<String>,
 }
 
 impl ConfigFile {
@@ -243,6 +278,7 @@ impl EmulatorConfig {
             ],
             rate_limits: RateLimits::default(),
             visibility_delay_ms: DEFAULT_VISIBILITY_DELAY_MS,
+            kafka_listen: None,
         }
     }
 
@@ -268,6 +304,9 @@ impl EmulatorConfig {
         }
         if let Some(instances) = file.instances {
             self.instances = instances;
+        }
+        if let Some(kafka_listen) = file.kafka_listen {
+            self.kafka_listen = Some(kafka_listen);
         }
     }
 
@@ -312,6 +351,18 @@ impl EmulatorConfig {
                     instance.instance_id, instance.account
                 ));
             }
+            if instance.kafka_sasl_listen.is_some() {
+                return invalid(format!(
+                    "instance {}: kafka_sasl_listen needs SASL users, which this emulator does not hold yet",
+                    instance.instance_id
+                ));
+            }
+            if !(1..=360).contains(&instance.default_partition_num) {
+                return invalid(format!(
+                    "instance {}: default_partition_num must be from 1 to 360",
+                    instance.instance_id
+                ));
+            }
         }
         Ok(())
     }
@@ -324,9 +375,8 @@ fn demo_instance(id: &str, region: &str, name: &str) -> InstanceConfig {
         account: DEMO_ACCESS_KEY_ID.to_string(),
         region_id: region.to_string(),
         name: Some(name.to_string()),
-        end_point: Some(format!(
-            "{host}-1-vpc.alikafka.aliyuncs.com:9092,{host}-2-vpc.alikafka.aliyuncs.com:9092,{host}-3-vpc.alikafka.aliyuncs.com:9092"
-        )),
+        // EndPoint is the instance's Kafka listener.
+        end_point: None,
         ssl_end_point: Some(format!(
             "{host}-1.alikafka.aliyuncs.com:9093,{host}-2.alikafka.aliyuncs.com:9093,{host}-3.alikafka.aliyuncs.com:9093"
         )),
@@ -336,6 +386,12 @@ fn demo_instance(id: &str, region: &str, name: &str) -> InstanceConfig {
         service_status: 5,
         topic_quota: DEMO_QUOTA,
         group_quota: DEMO_QUOTA,
+        kafka_listen: None,
+        kafka_sasl_listen: None,
+        auto_create_topic_enable: false,
+        auto_create_group_enable: false,
+        default_partition_num: default_partition_num(),
+        msg_retain_hours: default_msg_retain_hours(),
     }
 }
 

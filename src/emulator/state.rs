@@ -9,6 +9,7 @@ use super::auth::Authenticator;
 use super::config::{EmulatorConfig, InstanceConfig};
 use super::errors::ApiError;
 use super::faults::Faults;
+use super::kafka::KafkaState;
 use super::limits::RateLimiter;
 use super::metrics::Metrics;
 use super::storage::{self, Db, StorageError};
@@ -120,6 +121,8 @@ pub struct App {
     pub metrics: Metrics,
     pub faults: Faults,
     pub settings: Settings,
+    /// The Kafka listeners' shared state (groups, producers, endpoints).
+    pub kafka: KafkaState,
 }
 
 impl App {
@@ -152,6 +155,7 @@ impl App {
             limiter: RateLimiter::default(),
             metrics: Metrics::default(),
             faults: Faults::default(),
+            kafka: KafkaState::default(),
         })
     }
 
@@ -184,6 +188,7 @@ impl App {
         self.faults.clear();
         self.auth.clear_nonces();
         self.limiter.clear();
+        self.kafka.clear();
         // Cannot fail: the configured values were validated at startup.
         let _ = self.settings.update(SettingsView {
             visibility_delay_ms: Some(self.config.visibility_delay_ms),

@@ -21,7 +21,7 @@ pub fn get_instance_list(
         .instances
         .iter()
         .filter(|i| i.config.account == caller && i.region() == region)
-        .map(instance_vo)
+        .map(|i| instance_vo(app, i))
         .collect();
     Ok(vec![(
         "InstanceList",
@@ -29,7 +29,20 @@ pub fn get_instance_list(
     )])
 }
 
-fn instance_vo(instance: &Instance) -> Node {
+/// `EndPoint`: the configured value if any, else the instance's Kafka listener (the
+/// bootstrap servers a client uses).
+fn end_point(app: &App, instance: &Instance) -> Node {
+    match (
+        &instance.config.end_point,
+        app.kafka.endpoints(instance.id()),
+    ) {
+        (Some(configured), _) => Node::str(configured.as_str()),
+        (None, Some(endpoints)) => Node::Str(endpoints.plaintext.to_string()),
+        (None, None) => Node::str(""),
+    }
+}
+
+fn instance_vo(app: &App, instance: &Instance) -> Node {
     let c = &instance.config;
     let text = |v: &Option<String>| Node::str(v.clone().unwrap_or_default());
     Node::Obj(vec![
@@ -40,7 +53,7 @@ fn instance_vo(instance: &Instance) -> Node {
         ("ExpiredTime", Node::Int(instance.expired_time_ms)),
         ("DeployType", Node::Int(c.deploy_type)),
         ("ServiceStatus", Node::Int(c.service_status)),
-        ("EndPoint", text(&c.end_point)),
+        ("EndPoint", end_point(app, instance)),
         ("SslEndPoint", text(&c.ssl_end_point)),
         ("VpcId", text(&c.vpc_id)),
         ("VSwitchId", text(&c.vswitch_id)),

@@ -1,6 +1,7 @@
 //! The API's actions: lookup by name and version, shared validation, dispatch.
 
 pub mod consumer_group;
+pub mod consumer_offset;
 pub mod instance;
 pub mod topic;
 
@@ -13,7 +14,7 @@ use super::state::{App, Instance};
 
 /// The guide's API version.
 pub const VERSION_2018: &str = "2018-10-15";
-/// The newer API version (adds ModifyTopicRemark and ModifyPartitionNum).
+/// The newer API version (adds ModifyTopicRemark, ModifyPartitionNum, UpdateConsumerOffset).
 pub const VERSION_2019: &str = "2019-09-16";
 
 /// Topic and group names: 3 to 64 characters after truncation.
@@ -37,10 +38,11 @@ pub enum Action {
     GetConsumerList,
     GetConsumerProgress,
     DeleteConsumerGroup,
+    UpdateConsumerOffset,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::GetInstanceList,
         Action::CreateTopic,
         Action::GetTopicList,
@@ -52,6 +54,7 @@ impl Action {
         Action::GetConsumerList,
         Action::GetConsumerProgress,
         Action::DeleteConsumerGroup,
+        Action::UpdateConsumerOffset,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,12 +70,16 @@ impl Action {
             Action::GetConsumerList => "GetConsumerList",
             Action::GetConsumerProgress => "GetConsumerProgress",
             Action::DeleteConsumerGroup => "DeleteConsumerGroup",
+            Action::UpdateConsumerOffset => "UpdateConsumerOffset",
         }
     }
 
     /// Only in API version 2019-09-16.
     fn is_2019_only(self) -> bool {
-        matches!(self, Action::ModifyTopicRemark | Action::ModifyPartitionNum)
+        matches!(
+            self,
+            Action::ModifyTopicRemark | Action::ModifyPartitionNum | Action::UpdateConsumerOffset
+        )
     }
 
     /// Checks the version, then finds the action in it.
@@ -107,6 +114,7 @@ pub async fn execute(
         Action::GetConsumerList => consumer_group::list(app, caller, &p).await,
         Action::GetConsumerProgress => consumer_group::progress(app, caller, &p).await,
         Action::DeleteConsumerGroup => consumer_group::delete(app, caller, &p).await,
+        Action::UpdateConsumerOffset => consumer_offset::update(app, caller, &p).await,
     }
 }
 

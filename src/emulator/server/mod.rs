@@ -14,10 +14,12 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use super::config::{ConfigError, EmulatorConfig};
 use super::control;
+use super::kafka;
 use super::state::App;
 use super::storage::StorageError;
 use conn::{ConnectionControl, KillableStream};
@@ -53,11 +55,16 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// Resolves and binds `config.listen`, enforcing the loopback rule (`--allow-remote`).
 pub async fn bind(config: &EmulatorConfig) -> Result<TcpListener, ServeError> {
+    bind_address(&config.listen, config.allow_remote).await
+}
+
+/// Resolves and binds `addr`; a non-loopback address needs `allow_remote`.
+pub async fn bind_address(addr: &str, allow_remote: bool) -> Result<TcpListener, ServeError> {
     let listen_error = |source| ServeError::Listen {
-        addr: config.listen.clone(),
+        addr: addr.to_string(),
         source,
     };
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(config.listen.as_str())
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr)
         .await
         .map_err(listen_error)?
         .collect();
@@ -68,11 +75,11 @@ pub async fn bind(config: &EmulatorConfig) -> Result<TcpListener, ServeError> {
         )));
     };
     if addrs.iter().any(|a| !a.ip().is_loopback()) {
-        if !config.allow_remote {
-            return Err(ServeError::RemoteNotAllowed(config.listen.clone()));
+        if !allow_remote {
+            return Err(ServeError::RemoteNotAllowed(addr.to_string()));
         }
         tracing::warn!(
-            listen = %config.listen,
+            listen = %addr,
             "listening on a non-loopback address: anyone who can reach it can use the unauthenticated control API"
         );
     }
@@ -80,7 +87,10 @@ pub async fn bind(config: &EmulatorConfig) -> Result<TcpListener, ServeError> {
 }
 
 /// Serves until `shutdown` completes, then lets in-flight requests finish (up to 30 s).
+/// The Kafka listeners bound with [`kafka::bind`] serve alongside and stop with it.
 pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    let kafka_stop = CancellationToken::new();
+    kafka::start(&app, &kafka_stop);
     let router = router(app);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -116,6 +126,7 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<O
         }
     }
     drop(listener);
+    kafka_stop.cancel();
     tracing::info!("shutting down: waiting for in-flight requests");
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
         .await
@@ -125,7 +136,8 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<O
     }
 }
 
-/// Opens state, binds, prints nothing; for in-process use (tests, embedding).
+/// Opens state, binds the Kafka listeners, prints nothing; for in-process use (tests,
+/// embedding).
 pub async fn run(
     config: EmulatorConfig,
     listener: TcpListener,
@@ -133,6 +145,11 @@ pub async fn run(
 ) -> Result<(), ServeError> {
     config.validate()?;
     let app = Arc::new(App::new(config)?);
+    let http = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: app.config.listen.clone(),
+        source,
+    })?;
+    kafka::bind(&app, http).await?;
     serve(app, listener, shutdown).await;
     Ok(())
 }

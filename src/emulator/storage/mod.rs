@@ -5,6 +5,7 @@
 pub mod data;
 pub mod groups;
 pub mod instances;
+pub mod kafka_log;
 pub mod topics;
 
 use std::path::Path;
@@ -16,7 +17,8 @@ use super::config::DataLocation;
 use super::errors::ApiError;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE instances (
     instance_id     TEXT PRIMARY KEY,
     create_time_ms  INTEGER NOT NULL,
@@ -68,7 +70,36 @@ CREATE TABLE consumer_offsets (
     updated_ms       INTEGER NOT NULL,
     PRIMARY KEY (instance_id, consumer_id, topic, partition)
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+-- The Kafka listener's logs: each produced batch as the producer sent it, beside its offset
+-- range in message_batches (which GetTopicStatus and GetConsumerProgress read). Ranges
+-- seeded through the control API have no row here.
+CREATE TABLE record_batches (
+    instance_id      TEXT NOT NULL,
+    topic            TEXT NOT NULL,
+    partition        INTEGER NOT NULL,
+    base_offset      INTEGER NOT NULL,
+    max_timestamp_ms INTEGER NOT NULL,
+    producer_id      INTEGER NOT NULL,
+    producer_epoch   INTEGER NOT NULL,
+    base_sequence    INTEGER NOT NULL,
+    batch            BLOB NOT NULL,
+    PRIMARY KEY (instance_id, topic, partition, base_offset)
+);
+CREATE INDEX record_batches_producer
+    ON record_batches (instance_id, topic, partition, producer_id, base_offset);
+CREATE TRIGGER record_batches_follow_ranges AFTER DELETE ON message_batches BEGIN
+    DELETE FROM record_batches WHERE instance_id = OLD.instance_id AND topic = OLD.topic
+        AND partition = OLD.partition AND base_offset = OLD.start_offset;
+END;
+CREATE TABLE kafka_producer_ids (
+    producer_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_ms  INTEGER NOT NULL
+);
+ALTER TABLE consumer_offsets ADD COLUMN metadata TEXT NOT NULL DEFAULT '';
+"#,
+];
 
 /// Storage that cannot be opened.
 #[derive(Debug, thiserror::Error)]
