@@ -3,7 +3,10 @@ emulator's Kafka listener. One command per call; prints one JSON line with what 
 
   clients.py produce LIB BOOTSTRAP TOPIC COUNT [--codec C] [--prefix P]
   clients.py consume LIB BOOTSTRAP TOPIC GROUP COUNT [--commit] [--timeout S]
-  clients.py members LIB BOOTSTRAP TOPIC GROUP      (join, report assignments as they change)
+  clients.py share BOOTSTRAP TOPIC GROUP PARTITIONS  (two kafka-python consumers share a topic,
+                                                     then one leaves and the other takes over)
+  clients.py hold BOOTSTRAP TOPIC GROUP SECONDS      (a member of the group for a while)
+Expected refusals are reported as {"error": ...} with exit code 0.
 """
 import argparse
 import json
@@ -22,11 +25,16 @@ def produce(args):
             retries=5,
             compression_type=None if args.codec == "none" else args.codec,
             request_timeout_ms=10000,
-            max_block_ms=10000,
+            max_block_ms=args.max_block_ms,
         )
-        futures = [producer.send(args.topic, key=v.encode(), value=v.encode()) for v in values]
-        producer.flush(timeout=20)
-        offsets = [f.get(timeout=10) for f in futures]
+        try:
+            futures = [producer.send(args.topic, key=v.encode(), value=v.encode()) for v in values]
+            producer.flush(timeout=20)
+            offsets = [f.get(timeout=10) for f in futures]
+        except Exception as exc:  # an unknown topic: metadata never arrives
+            print(json.dumps({"error": type(exc).__name__ + ": " + str(exc)}))
+            producer.close(timeout=1)
+            return
         producer.close()
         out = {"sent": len(offsets), "partitions": sorted({o.partition for o in offsets})}
     else:
@@ -85,13 +93,73 @@ def consume(args):
             if msg is None:
                 continue
             if msg.error():
-                print(json.dumps({"error": str(msg.error())}))
-                sys.exit(1)
+                print(json.dumps({"error": str(msg.error()), "received": len(got)}))
+                consumer.close()
+                return
             got.append(msg.value().decode())
             if args.commit:
                 consumer.commit(message=msg, asynchronous=False)
         consumer.close()
     print(json.dumps({"received": len(got), "values": got}))
+
+
+def share(args):
+    """Two consumers of one group share the partitions; the second leaves; the first
+    takes over all of them and reads what is produced next."""
+    from kafka import KafkaConsumer, KafkaProducer
+
+    def consumer(name):
+        return KafkaConsumer(args.topic, bootstrap_servers=args.bootstrap, group_id=args.group,
+                             client_id=name, auto_offset_reset="latest", session_timeout_ms=6000,
+                             heartbeat_interval_ms=500)
+
+    def assigned(c):
+        return sorted(tp.partition for tp in c.assignment())
+
+    first, second = consumer("first"), consumer("second")
+    deadline = time.time() + 40
+    shared = None
+    while time.time() < deadline:
+        first.poll(timeout_ms=100)
+        second.poll(timeout_ms=100)
+        a, b = assigned(first), assigned(second)
+        if a and b and sorted(a + b) == list(range(args.partitions)):
+            shared = [a, b]
+            break
+    second.close()  # LeaveGroup
+    alone = []
+    while time.time() < deadline:
+        first.poll(timeout_ms=200)
+        alone = assigned(first)
+        if alone == list(range(args.partitions)):
+            break
+    producer = KafkaProducer(bootstrap_servers=args.bootstrap)
+    for i in range(20):
+        producer.send(args.topic, key=str(i).encode(), value=f"after-{i}".encode())
+    producer.flush()
+    producer.close()
+    got = []
+    while len(got) < 20 and time.time() < deadline:
+        for records in first.poll(timeout_ms=300).values():
+            got.extend(r.value.decode() for r in records)
+    first.close()
+    print(json.dumps({"shared": shared, "alone": alone, "received_after": len(got)}))
+
+
+def hold(args):
+    """Stays a member of the group (polling) for a while, then leaves without a word
+    (the process is usually killed before)."""
+    from kafka import KafkaConsumer
+    consumer = KafkaConsumer(args.topic, bootstrap_servers=args.bootstrap, group_id=args.group,
+                             session_timeout_ms=6000, heartbeat_interval_ms=500)
+    end = time.time() + args.seconds
+    joined = False
+    while time.time() < end:
+        consumer.poll(timeout_ms=200)
+        if not joined and consumer.assignment():
+            joined = True
+            print(json.dumps({"joined": True}), flush=True)
+    print(json.dumps({"joined": joined}))
 
 
 def main():
@@ -104,6 +172,7 @@ def main():
     p.add_argument("count", type=int)
     p.add_argument("--codec", default="none")
     p.add_argument("--prefix", default="m")
+    p.add_argument("--max-block-ms", type=int, default=10000)
     c = sub.add_parser("consume")
     c.add_argument("lib")
     c.add_argument("bootstrap")
@@ -112,8 +181,18 @@ def main():
     c.add_argument("count", type=int)
     c.add_argument("--commit", action="store_true")
     c.add_argument("--timeout", type=float, default=30)
+    s = sub.add_parser("share")
+    s.add_argument("bootstrap")
+    s.add_argument("topic")
+    s.add_argument("group")
+    s.add_argument("partitions", type=int)
+    h = sub.add_parser("hold")
+    h.add_argument("bootstrap")
+    h.add_argument("topic")
+    h.add_argument("group")
+    h.add_argument("seconds", type=float)
     args = parser.parse_args()
-    {"produce": produce, "consume": consume}[args.command](args)
+    {"produce": produce, "consume": consume, "share": share, "hold": hold}[args.command](args)
 
 
 if __name__ == "__main__":
