@@ -42,6 +42,14 @@ fn end_point(app: &App, instance: &Instance) -> Node {
     }
 }
 
+/// `SaslEndPoint`: the SASL_PLAINTEXT listener, when the instance has one.
+fn sasl_end_point(app: &App, instance: &Instance) -> Node {
+    app.kafka
+        .endpoints(instance.id())
+        .and_then(|e| e.sasl_plaintext)
+        .map_or(Node::str(""), |addr| Node::Str(addr.to_string()))
+}
+
 fn instance_vo(app: &App, instance: &Instance) -> Node {
     let c = &instance.config;
     let text = |v: &Option<String>| Node::str(v.clone().unwrap_or_default());
@@ -55,6 +63,14 @@ fn instance_vo(app: &App, instance: &Instance) -> Node {
         ("ServiceStatus", Node::Int(c.service_status)),
         ("EndPoint", end_point(app, instance)),
         ("SslEndPoint", text(&c.ssl_end_point)),
+        // 2019-09-16 fields about the Kafka side.
+        ("DomainEndpoint", end_point(app, instance)),
+        ("SaslEndPoint", sasl_end_point(app, instance)),
+        ("SaslDomainEndpoint", sasl_end_point(app, instance)),
+        ("AutoCreateTopicEnable", Node::Bool(c.auto_create_topic_enable)),
+        ("AutoCreateGroupEnable", Node::Bool(c.auto_create_group_enable)),
+        ("DefaultPartitionNum", Node::Int(c.default_partition_num)),
+        ("MsgRetain", Node::Int(i64::from(c.msg_retain_hours))),
         ("VpcId", text(&c.vpc_id)),
         ("VSwitchId", text(&c.vswitch_id)),
         // The guide's shape; newer SDK models wrap this in an `UpgradeServiceDetailInfoVO` list.
