@@ -2,7 +2,8 @@
 # The Kafka listener's throughput: a release alikafka-emulator (state in a temporary SQLite
 # file), one topic of 12 partitions made through the API, 100,000 small messages produced
 # and consumed with confluent-kafka (librdkafka). Prints messages/s each way and the
-# emulator's peak RSS. BENCH_KAFKA_N and BENCH_KAFKA_SIZE change the count and size.
+# emulator's peak RSS. BENCH_KAFKA_N and BENCH_KAFKA_SIZE change the count and size;
+# BENCH_EMULATOR runs another emulator binary (no build).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,10 +12,11 @@ size="${BENCH_KAFKA_SIZE:-100}"
 bash scripts/install-tools.sh >/dev/null
 target_dir="${CARGO_TARGET_DIR:-target}"
 case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
-cargo build --release --locked --bin alikafka-emulator
+if [ -z "${BENCH_EMULATOR:-}" ]; then cargo build --release --locked --bin alikafka-emulator; fi
 py="${ALIKAFKA_TOOLS_DIR:-$root/.tools}/venv/bin/python"
 work="$(mktemp -d)"
-coproc EMU { exec "$target_dir/release/alikafka-emulator" --listen 127.0.0.1:0 --data "$work/state.db" --visibility-delay-ms 0 --qps 100 2>"$work/emulator.log"; }
+emulator="${BENCH_EMULATOR:-$target_dir/release/alikafka-emulator}"
+coproc EMU { exec "$emulator" --listen 127.0.0.1:0 --data "$work/state.db" --visibility-delay-ms 0 --qps 100 2>"$work/emulator.log"; }
 pid=$EMU_PID
 trap 'kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 read -r first <&"${EMU[0]}"
