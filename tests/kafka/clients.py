@@ -105,44 +105,60 @@ def consume(args):
 
 def share(args):
     """Two consumers of one group share the partitions; the second leaves; the first
-    takes over all of them and reads what is produced next."""
+    takes over all of them and reads what is produced next. Each consumer polls in a thread
+    of its own, as two processes would."""
+    import threading
     from kafka import KafkaConsumer, KafkaProducer
 
-    def consumer(name):
-        return KafkaConsumer(args.topic, bootstrap_servers=args.bootstrap, group_id=args.group,
-                             client_id=name, auto_offset_reset="latest", session_timeout_ms=6000,
-                             heartbeat_interval_ms=500)
+    everything = list(range(args.partitions))
+    stop_second, stop_first = threading.Event(), threading.Event()
+    got = []
+    consumers = {}
 
-    def assigned(c):
-        return sorted(tp.partition for tp in c.assignment())
+    def run(name, stop, collect):
+        c = KafkaConsumer(args.topic, bootstrap_servers=args.bootstrap, group_id=args.group,
+                          client_id=name, auto_offset_reset="latest", session_timeout_ms=6000,
+                          heartbeat_interval_ms=500, max_poll_interval_ms=10000)
+        consumers[name] = c
+        while not stop.is_set():
+            for records in c.poll(timeout_ms=100).values():
+                if collect:
+                    got.extend(r.value.decode() for r in records)
+        c.close()  # LeaveGroup
 
-    first, second = consumer("first"), consumer("second")
-    deadline = time.time() + 40
+    def assigned(name):
+        c = consumers.get(name)
+        return sorted(tp.partition for tp in c.assignment()) if c else []
+
+    threads = [threading.Thread(target=run, args=("first", stop_first, True)),
+               threading.Thread(target=run, args=("second", stop_second, False))]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 60
     shared = None
     while time.time() < deadline:
-        first.poll(timeout_ms=100)
-        second.poll(timeout_ms=100)
-        a, b = assigned(first), assigned(second)
-        if a and b and sorted(a + b) == list(range(args.partitions)):
+        a, b = assigned("first"), assigned("second")
+        if a and b and sorted(a + b) == everything:
             shared = [a, b]
             break
-    second.close()  # LeaveGroup
+        time.sleep(0.05)
+    stop_second.set()
+    threads[1].join()
     alone = []
     while time.time() < deadline:
-        first.poll(timeout_ms=200)
-        alone = assigned(first)
-        if alone == list(range(args.partitions)):
+        alone = assigned("first")
+        if alone == everything:
             break
+        time.sleep(0.05)
     producer = KafkaProducer(bootstrap_servers=args.bootstrap)
     for i in range(20):
         producer.send(args.topic, key=str(i).encode(), value=f"after-{i}".encode())
     producer.flush()
     producer.close()
-    got = []
     while len(got) < 20 and time.time() < deadline:
-        for records in first.poll(timeout_ms=300).values():
-            got.extend(r.value.decode() for r in records)
-    first.close()
+        time.sleep(0.05)
+    stop_first.set()
+    threads[0].join()
     print(json.dumps({"shared": shared, "alone": alone, "received_after": len(got)}))
 
 

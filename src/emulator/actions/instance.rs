@@ -67,8 +67,14 @@ fn instance_vo(app: &App, instance: &Instance) -> Node {
         ("DomainEndpoint", end_point(app, instance)),
         ("SaslEndPoint", sasl_end_point(app, instance)),
         ("SaslDomainEndpoint", sasl_end_point(app, instance)),
-        ("AutoCreateTopicEnable", Node::Bool(c.auto_create_topic_enable)),
-        ("AutoCreateGroupEnable", Node::Bool(c.auto_create_group_enable)),
+        (
+            "AutoCreateTopicEnable",
+            Node::Bool(c.auto_create_topic_enable),
+        ),
+        (
+            "AutoCreateGroupEnable",
+            Node::Bool(c.auto_create_group_enable),
+        ),
         ("DefaultPartitionNum", Node::Int(c.default_partition_num)),
         ("MsgRetain", Node::Int(i64::from(c.msg_retain_hours))),
         ("VpcId", text(&c.vpc_id)),
