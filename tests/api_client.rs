@@ -523,6 +523,7 @@ async fn limiter_is_shared_between_clients_of_one_key() {
     let (a, b) = (make(), make());
     let req = GetConsumerListRequest {
         instance_id: "i".into(),
+        ..Default::default()
     };
     let started = Instant::now();
     let (ra, rb) = tokio::join!(
@@ -713,6 +714,290 @@ async fn paging_stops_when_the_service_ignores_it() {
         .expect("pages");
     assert_eq!(topics.len(), 2);
     assert_eq!(stub.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn every_new_action_goes_out_as_2019_09_16_with_its_parameters() {
+    let stub = Stub::start(|_, _| Reply::success(serde_json::json!({}))).await;
+    let client = client(&stub, "ak-new-actions", |_| {});
+    let i = || "alikafka_post-cn-test".to_owned();
+    client
+        .update_topic_config(
+            &api::UpdateTopicConfigRequest {
+                instance_id: i(),
+                topic: "orders".into(),
+                config: "retention.ms".into(),
+                value: "86400000".into(),
+            },
+            None,
+        )
+        .await
+        .expect("update");
+    client
+        .tag_resources(
+            &api::TagResourcesRequest {
+                resource_type: api::ResourceType::Topic,
+                resource_ids: vec![api::topic_resource_id(&i(), "orders")],
+                tags: vec![api::Tag::new("team", "payments")],
+                instance_id: None,
+            },
+            None,
+        )
+        .await
+        .expect("tag");
+    client
+        .create_sasl_user(
+            &api::CreateSaslUserRequest {
+                instance_id: i(),
+                username: "svc".into(),
+                password: SecretString::new("svc-password-1"),
+                user_type: Some(api::SaslUserType::Scram),
+                mechanism: None,
+            },
+            None,
+        )
+        .await
+        .expect("user");
+    client
+        .create_acl(
+            &api::CreateAclRequest(api::AclSpec {
+                instance_id: i(),
+                username: "svc".into(),
+                resource_type: api::AclResourceType::Topic,
+                resource_name: "orders".into(),
+                pattern_type: api::AclPatternType::Literal,
+                operation_type: api::AclOperation::Write,
+                operation_types: Vec::new(),
+                permission_type: None,
+                host: None,
+            }),
+            None,
+        )
+        .await
+        .expect("acl");
+    client
+        .update_allowed_ip(
+            &api::UpdateAllowedIpRequest {
+                instance_id: i(),
+                list_type: api::AllowedListType::Vpc,
+                port_range: "9092/9092".into(),
+                add: true,
+                allowed_ips: "10.0.0.0/8,192.168.0.1".into(),
+                description: Some("apps".into()),
+            },
+            None,
+        )
+        .await
+        .expect("allowlist");
+    let requests = stub.requests();
+    let actions: Vec<&str> = requests.iter().map(|r| r.param("Action")).collect();
+    assert_eq!(
+        actions,
+        [
+            "UpdateTopicConfig",
+            "TagResources",
+            "CreateSaslUser",
+            "CreateAcl",
+            "UpdateAllowedIp"
+        ]
+    );
+    assert!(requests.iter().all(|r| r.param("Version") == "2019-09-16"));
+    assert!(requests.iter().all(|r| r.signature_is_valid(SECRET)));
+    assert_eq!(requests[0].param("Config"), "retention.ms");
+    assert_eq!(requests[0].param("Value"), "86400000");
+    assert_eq!(requests[1].param("ResourceType"), "TOPIC");
+    assert_eq!(
+        requests[1].param("ResourceId.1"),
+        "Kafka_alikafka_post-cn-test_orders"
+    );
+    assert_eq!(requests[1].param("Tag.1.Key"), "team");
+    assert_eq!(requests[1].param("Tag.1.Value"), "payments");
+    assert_eq!(requests[2].param("Password"), "svc-password-1");
+    assert_eq!(requests[2].param("Type"), "scram");
+    assert_eq!(requests[3].param("AclResourcePatternType"), "LITERAL");
+    assert_eq!(requests[3].param("AclOperationType"), "Write");
+    assert_eq!(requests[4].param("AllowedListIp"), "10.0.0.0/8,192.168.0.1");
+    assert_eq!(requests[4].param("UpdateType"), "add");
+}
+
+#[tokio::test]
+async fn a_password_echoed_by_the_service_is_redacted() {
+    // SignatureDoesNotMatch quotes the whole string to sign, password included (encoded
+    // twice); a misbehaving service might echo it raw too.
+    let stub = Stub::start(|_, r| {
+        let twice = signing::percent_encode(&signing::percent_encode(r.param("Password")));
+        Reply::error(
+            400,
+            "SignatureDoesNotMatch",
+            &format!(
+                "server string to sign is:POST&%2F&Password%3D{twice} raw {}",
+                r.param("Password")
+            ),
+        )
+    })
+    .await;
+    let client = client(&stub, "ak-password-echo", |_| {});
+    let err = client
+        .create_sasl_user(
+            &api::CreateSaslUserRequest {
+                instance_id: "i".into(),
+                username: "svc".into(),
+                password: SecretString::new("pa ss/word+1"),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect_err("auth");
+    let shown = format!("{err} {err:?}");
+    let encoded = signing::percent_encode("pa ss/word+1");
+    for leaked in ["pa ss/word+1", encoded.as_str(), "word+1"] {
+        assert!(!shown.contains(leaked), "{leaked} in {shown}");
+    }
+    assert!(shown.contains("Password%3D***"), "{shown}");
+}
+
+#[tokio::test]
+async fn allowlist_updates_are_not_resent_after_an_uncertain_attempt() {
+    let stub = Stub::start(|i, _| match i {
+        0 => Reply::error(500, "InternalError", "may or may not have been applied"),
+        _ => Reply::success(serde_json::json!({})),
+    })
+    .await;
+    let client = client(&stub, "ak-allowlist-once", |_| {});
+    let err = client
+        .update_allowed_ip(
+            &api::UpdateAllowedIpRequest {
+                instance_id: "i".into(),
+                list_type: api::AllowedListType::Vpc,
+                port_range: "9092/9092".into(),
+                add: false,
+                allowed_ips: "10.0.0.1".into(),
+                description: None,
+            },
+            None,
+        )
+        .await
+        .expect_err("not repeated");
+    assert!(err.outcome_uncertain);
+    assert_eq!(
+        stub.requests().len(),
+        1,
+        "a 500 may have been applied: no resend"
+    );
+}
+
+#[tokio::test]
+async fn tag_lists_are_batched_and_followed_through_next_tokens() {
+    // Two pages per batch; each pair echoes the requested resource.
+    let stub = Stub::start(|_, r| {
+        let ids: Vec<String> = (1..=60)
+            .map(|n| r.param(&format!("ResourceId.{n}")).to_owned())
+            .filter(|id| !id.is_empty())
+            .collect();
+        let second = r.param("NextToken") == "page-2";
+        let half = ids.len() / 2;
+        let chosen = if second { &ids[half..] } else { &ids[..half] };
+        let pairs: Vec<_> = chosen
+            .iter()
+            .map(|id| serde_json::json!({"ResourceId": id, "ResourceType": "Topic", "TagKey": "team", "TagValue": "pay"}))
+            .collect();
+        let mut body = serde_json::json!({"RequestId": "R", "TagResources": {"TagResource": pairs}});
+        if !second {
+            body["NextToken"] = serde_json::json!("page-2");
+        }
+        Reply::json(200, body)
+    })
+    .await;
+    let client = client(&stub, "ak-tag-pages", |_| {});
+    let ids: Vec<String> = (0..70)
+        .map(|n| api::topic_resource_id("i", &format!("t{n}")))
+        .collect();
+    let pairs = client
+        .list_all_tag_resources(
+            &api::ListTagResourcesRequest {
+                resource_type: api::ResourceType::Topic,
+                resource_ids: ids.clone(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("all pages");
+    let got: HashSet<&str> = pairs.iter().map(|p| p.resource_id.as_str()).collect();
+    assert_eq!(got.len(), 70);
+    let requests = stub.requests();
+    assert_eq!(requests.len(), 4, "2 batches (50 + 20) x 2 pages");
+    let batch_sizes: Vec<usize> = requests
+        .iter()
+        .map(|r| {
+            r.params
+                .keys()
+                .filter(|k| k.starts_with("ResourceId."))
+                .count()
+        })
+        .collect();
+    assert_eq!(batch_sizes, [50, 50, 20, 20]);
+    assert_eq!(requests[1].param("NextToken"), "page-2");
+    assert_eq!(
+        requests[2].param("NextToken"),
+        "",
+        "a new batch starts afresh"
+    );
+}
+
+#[tokio::test]
+async fn all_consumer_group_pages_are_fetched() {
+    let stub = Stub::start(|_, r| {
+        let page: usize = r.param("CurrentPage").parse().unwrap_or(1);
+        let size: usize = r.param("PageSize").parse().unwrap_or(10_000);
+        let groups: Vec<_> = (0..5)
+            .skip((page - 1) * size)
+            .take(size)
+            .map(|n| serde_json::json!({"ConsumerId": format!("g{n}"), "Tags": {"TagVO": [{"Key": "n", "Value": n}]}}))
+            .collect();
+        Reply::success(serde_json::json!({
+            "CurrentPage": page, "PageSize": size, "Total": 5,
+            "ConsumerList": {"ConsumerVO": groups}
+        }))
+    })
+    .await;
+    let client = client(&stub, "ak-group-pages", |_| {});
+    let groups = client
+        .get_all_consumer_groups(
+            &GetConsumerListRequest {
+                instance_id: "i".into(),
+                page_size: Some(2),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("pages");
+    let names: Vec<&str> = groups.iter().map(|g| g.consumer_id.as_str()).collect();
+    assert_eq!(names, ["g0", "g1", "g2", "g3", "g4"]);
+    assert_eq!(groups[4].tags, [api::Tag::new("n", "4")]);
+    assert_eq!(stub.requests().len(), 3);
+    // Without a page size the helper asks for the largest page.
+    let stub = Stub::start(|_, r| {
+        assert_eq!(r.param("PageSize"), "10000");
+        Reply::success(
+            serde_json::json!({"Total": 1, "ConsumerList": {"ConsumerVO": [{"ConsumerId": "g"}]}}),
+        )
+    })
+    .await;
+    let client = self::client(&stub, "ak-group-pages-default", |_| {});
+    let groups = client
+        .get_all_consumer_groups(
+            &GetConsumerListRequest {
+                instance_id: "i".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("one page");
+    assert_eq!(groups.len(), 1);
 }
 
 /// A `tracing` writer collecting output for inspection.

@@ -1180,6 +1180,8 @@ fn contract_schema() -> Value {
             "request_timeout": attr(s(), "optional"),
             "requests_per_second": attr(n(), "optional"),
             "create_topic_requests_per_second": attr(n(), "optional"),
+            "shared_rate_limits": attr(json!("bool"), "optional"),
+            "shared_rate_limits_dir": attr(s(), "optional"),
         }}},
         "resource_schemas": {
             "alikafka_topic": {"block": {"attributes": {

@@ -392,11 +392,12 @@ async fn state_messages_offsets_and_errors() {
     assert_eq!(
         inst["topics"][0],
         json!({"topic": "sta", "remark": "rem", "partition_num": 2, "local_topic": false, "compact_topic": false,
-               "status": 0, "visible": true, "deleted": false})
+               "status": 0, "visible": true, "deleted": false, "config": {}, "replication_factor": 3,
+               "min_insync_replicas": 2, "tags": {}})
     );
     assert_eq!(
         inst["groups"][0],
-        json!({"consumer_id": "sgg", "remark": "grem", "visible": true, "deleted": false})
+        json!({"consumer_id": "sgg", "remark": "grem", "visible": true, "deleted": false, "tags": {}})
     );
     assert_eq!(state["instances"][1]["instance_id"], SHANGHAI);
 

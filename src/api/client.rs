@@ -9,13 +9,14 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::actions::Action;
+use super::actions::{Action, Param};
 use super::backoff::Backoff;
 use super::config::{ClientConfig, ConfigError};
 use super::credentials::Credentials;
 use super::endpoint::{resolve_endpoint, validate_region, Endpoint};
 use super::error::{codes, sanitized_prefix, ApiError, ErrorKind};
-use super::ratelimit::{limiter_for, RateLimit};
+use super::ratelimit::shared::SharedDir;
+use super::ratelimit::{limiter_for, open_sharing, RateLimit, Throttled};
 use super::signing::{canonical_query, percent_encode, sign, string_to_sign};
 
 /// Quoted body prefixes are at most this many characters.
@@ -65,6 +66,8 @@ struct Inner {
     http: reqwest::Client,
     backoff: Backoff,
     counters: Counters,
+    /// Where rate limits are shared with other processes, if they are.
+    rate_limit_dir: Option<Arc<SharedDir>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -109,6 +112,12 @@ impl Client {
         let http = builder
             .build()
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
+        let rate_limit_dir = open_sharing(&config.rate_limit_sharing).map_err(|reason| {
+            ConfigError::RateLimitDirectory {
+                path: config.rate_limit_sharing.display(),
+                reason,
+            }
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
@@ -117,6 +126,7 @@ impl Client {
                 http,
                 backoff: Backoff::default(),
                 counters: Counters::default(),
+                rate_limit_dir,
             }),
             on_send: None,
         })
@@ -203,8 +213,15 @@ impl Client {
         let name = A::NAME;
         let version = action.version();
         let params = action.params();
+        let secrets = action.secret_values();
         let inner = &self.inner;
-        let limiter = limiter_for(&inner.credentials.access_key_id, &inner.config.region, name);
+        let limiter = limiter_for(
+            &inner.credentials.access_key_id,
+            &inner.config.region,
+            inner.endpoint.url.as_str(),
+            name,
+            inner.rate_limit_dir.as_ref(),
+        );
         let limit = inner
             .config
             .rate_limits
@@ -226,7 +243,12 @@ impl Client {
             }
             // Held until the answer is in: the limiter times the next requests from it.
             let permit = match limit {
-                Some(limit) => match unless_stopped(stop, limiter.acquire(limit, deadline)).await {
+                Some(limit) => match unless_stopped(
+                    stop,
+                    limiter.acquire(limit, deadline, inner.config.request_timeout),
+                )
+                .await
+                {
                     Some(Ok(permit)) => Some(permit),
                     Some(Err(())) => {
                         return Err(give_up(last_error, "before a rate-limit slot was free"))
@@ -248,7 +270,7 @@ impl Client {
 
             // Boxed: calls waiting for a rate-limit slot (up to -parallelism of them) then
             // hold a pointer, not the whole HTTP exchange state.
-            let sent = Box::pin(self.attempt::<A>(name, version, &params, attempt));
+            let sent = Box::pin(self.attempt::<A>(name, version, &params, &secrets, attempt));
             let outcome = match deadline {
                 Some(d) => match tokio::time::timeout_at(d, sent).await {
                     Ok(outcome) => outcome,
@@ -260,7 +282,16 @@ impl Client {
                 },
                 None => sent.await,
             };
-            drop(permit);
+            if let Some(permit) = permit {
+                permit.answered(match &outcome {
+                    Err(failure) if failure.error.kind() == ErrorKind::Throttled => {
+                        Some(Throttled {
+                            retry_after: failure.retry_after,
+                        })
+                    }
+                    _ => None,
+                });
+            }
             let Failure {
                 mut error,
                 retry_after,
@@ -314,12 +345,13 @@ impl Client {
         &self,
         name: &'static str,
         version: &'static str,
-        params: &[(&'static str, String)],
+        params: &[Param],
+        secrets: &[&str],
         attempt: u32,
     ) -> Result<A::Response, Failure> {
         let inner = &self.inner;
         let signed = self.sign_request(name, version, params);
-        let redactor = Redactor::new(&inner.credentials, &signed.signature);
+        let redactor = Redactor::new(&inner.credentials, &signed.signature).with_secrets(secrets);
         let mut url = inner.endpoint.url.clone();
         url.set_query(Some(&signed.query));
 
@@ -360,7 +392,12 @@ impl Client {
                 });
             }
         };
-        let mut outcome = interpret::<A::Response>(name, status, &body, &redactor);
+        let quoting = if A::ANSWER_HAS_SECRETS {
+            Quoting::Withheld
+        } else {
+            Quoting::Allowed
+        };
+        let mut outcome = interpret::<A::Response>(name, status, &body, &redactor, quoting);
         if let Err(error) = &mut outcome {
             // A body that is not the service's (a gateway page, a cut answer) still has
             // the header: it lets support find the request.
@@ -390,12 +427,7 @@ impl Client {
     }
 
     /// Common parameters + the action's, with a fresh nonce and timestamp, signed.
-    fn sign_request(
-        &self,
-        name: &str,
-        version: &str,
-        params: &[(&'static str, String)],
-    ) -> SignedQuery {
+    fn sign_request(&self, name: &str, version: &str, params: &[Param]) -> SignedQuery {
         let credentials = &self.inner.credentials;
         let mut all: Vec<(&str, String)> = vec![
             ("Action", name.to_owned()),
@@ -414,7 +446,7 @@ impl Client {
         if let Some(token) = &credentials.security_token {
             all.push(("SecurityToken", token.expose().to_owned()));
         }
-        all.extend(params.iter().map(|(k, v)| (*k, v.clone())));
+        all.extend(params.iter().map(|(k, v)| (k.as_ref(), v.clone())));
         let canonical = canonical_query(&all);
         let signature = sign(
             credentials.access_key_secret.expose(),
@@ -556,24 +588,39 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(Duration::from_millis)
 }
 
+/// Whether errors may quote the answer's body (and decoding errors, which can quote
+/// values from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quoting {
+    Allowed,
+    /// The action's answers carry secrets (passwords): nothing of them is quoted.
+    Withheld,
+}
+
+const WITHHELD: &str = "not quoted: this action's answers carry secrets";
+
 /// Decides success or failure of an answer; on success also returns its RequestId.
 pub(crate) fn interpret<R: serde::de::DeserializeOwned>(
     action: &'static str,
     status: u16,
     body: &[u8],
     redactor: &Redactor,
+    quoting: Quoting,
 ) -> Result<(R, Option<String>), ApiError> {
+    let quote = |body: &[u8]| match quoting {
+        Quoting::Allowed => format!("\"{}\"", redactor.quote(body)),
+        Quoting::Withheld => format!("({WITHHELD})"),
+    };
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(_) => {
-            let prefix = redactor.quote(body);
             // Classified transient (a garbled success or a gateway's error page is worth
             // another try) unless the status is 4xx (e.g. a proxy's refusal).
             return Err(ApiError::new(
                 action,
                 Some(status),
                 codes::MALFORMED_RESPONSE,
-                format!("the answer is not JSON: \"{prefix}\""),
+                format!("the answer is not JSON: {}", quote(body)),
             ));
         }
     };
@@ -599,7 +646,7 @@ pub(crate) fn interpret<R: serde::de::DeserializeOwned>(
             .unwrap_or_else(|| codes::UNKNOWN_ERROR.to_owned());
         let message = match field("Message") {
             Some(message) => message,
-            None => format!("no message; the answer was \"{}\"", redactor.quote(body)),
+            None => format!("no message; the answer was {}", quote(body)),
         };
         let mut error = ApiError::new(action, Some(status), code, message);
         error.request_id = request_id;
@@ -609,14 +656,17 @@ pub(crate) fn interpret<R: serde::de::DeserializeOwned>(
     match serde_json::from_value::<R>(value) {
         Ok(response) => Ok((response, request_id)),
         Err(e) => {
+            let detail = match quoting {
+                Quoting::Allowed => {
+                    sanitized_prefix(redactor.redact(&e.to_string()).as_bytes(), 200)
+                }
+                Quoting::Withheld => format!("details {WITHHELD}"),
+            };
             let mut error = ApiError::new(
                 action,
                 Some(status),
                 codes::UNEXPECTED_RESPONSE,
-                format!(
-                    "the answer does not have the expected shape: {}",
-                    sanitized_prefix(redactor.redact(&e.to_string()).as_bytes(), 200)
-                ),
+                format!("the answer does not have the expected shape: {detail}"),
             );
             error.request_id = request_id;
             Err(error)
@@ -663,6 +713,25 @@ impl Redactor {
             let twice = percent_encode(&once);
             needles.extend([secret.to_owned(), once, twice]);
         }
+        Redactor::sorted(needles)
+    }
+
+    /// Also removes these request values (a SASL password), however short: a secret
+    /// must not survive even at the cost of a mangled message.
+    pub(crate) fn with_secrets(self, secrets: &[&str]) -> Self {
+        if secrets.is_empty() {
+            return self;
+        }
+        let mut needles = self.needles;
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            let once = percent_encode(secret);
+            let twice = percent_encode(&once);
+            needles.extend([secret.to_string(), once, twice]);
+        }
+        Redactor::sorted(needles)
+    }
+
+    fn sorted(mut needles: Vec<String>) -> Self {
         needles.sort();
         needles.dedup();
         // Longest first, so a longer encoding is not half-replaced by a shorter one.
@@ -700,7 +769,14 @@ mod tests {
     }
 
     fn run<R: serde::de::DeserializeOwned>(status: u16, body: &str) -> Result<R, ApiError> {
-        interpret::<R>("GetTopicList", status, body.as_bytes(), &redactor()).map(|(r, _)| r)
+        interpret::<R>(
+            "GetTopicList",
+            status,
+            body.as_bytes(),
+            &redactor(),
+            Quoting::Allowed,
+        )
+        .map(|(r, _)| r)
     }
 
     #[test]
@@ -849,6 +925,64 @@ mod tests {
         assert!(answer(502, "<html>Bad Gateway</html>"));
         assert!(answer(200, r#"{"Code":200,"TopicList":"#));
         assert!(!answer(403, "Forbidden by proxy"));
+    }
+
+    #[test]
+    fn answers_with_secrets_are_never_quoted() {
+        use crate::api::DescribeSaslUsersResponse;
+        let redactor = redactor();
+        let withheld = |status: u16, body: &str| {
+            interpret::<DescribeSaslUsersResponse>(
+                "DescribeSaslUsers",
+                status,
+                body.as_bytes(),
+                &redactor,
+                Quoting::Withheld,
+            )
+            .map(|(r, _)| r)
+        };
+        for (status, body) in [
+            (
+                200,
+                r#"{"SaslUserList":{"SaslUserVO":[{"Username":"u","Password":"pw-cut-"#,
+            ),
+            (
+                200,
+                r#"{"SaslUserList":{"SaslUserVO":"pw-in-a-wrong-shape"}}"#,
+            ),
+            (500, r#"{"Code":"InternalError","Other":"pw-in-an-error"}"#),
+        ] {
+            let err = withheld(status, body).expect_err(body);
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("pw-"), "{shown}");
+            assert!(shown.contains("not quoted"), "{shown}");
+        }
+        let ok = withheld(
+            200,
+            r#"{"SaslUserList":{"SaslUserVO":[{"Username":"u","Password":"pw"}]}}"#,
+        )
+        .expect("parses");
+        assert_eq!(ok.users[0].password.expose(), "pw");
+    }
+
+    #[test]
+    fn request_secrets_are_redacted_however_short() {
+        let redactor = redactor().with_secrets(&["pw!", "a longer/pass+word"]);
+        let twice = percent_encode(&percent_encode("a longer/pass+word"));
+        let body = format!(
+            r#"{{"Code":"SignatureDoesNotMatch","Message":"string to sign: Password%3D{twice} and pw! raw"}}"#
+        );
+        let err = interpret::<EmptyResponse>(
+            "CreateSaslUser",
+            400,
+            body.as_bytes(),
+            &redactor,
+            Quoting::Allowed,
+        )
+        .expect_err("auth");
+        assert!(!err.message.contains("pw!"), "{}", err.message);
+        assert!(!err.message.contains(&twice), "{}", err.message);
+        assert!(err.message.contains("Password%3D***"), "{}", err.message);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use super::ratelimit::RateLimitSharing;
+
 /// Requests per second allowed per action, per (access key, region), process-wide.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimits {
@@ -54,6 +56,8 @@ pub struct ClientConfig {
     pub rate_limits: RateLimits,
     /// Permit plain `http://` to hosts other than loopback.
     pub allow_insecure_http: bool,
+    /// Whether rate limits are shared with the machine's other processes.
+    pub rate_limit_sharing: RateLimitSharing,
 }
 
 impl ClientConfig {
@@ -75,6 +79,7 @@ impl Default for ClientConfig {
             max_retries: 5,
             rate_limits: RateLimits::default(),
             allow_insecure_http: false,
+            rate_limit_sharing: RateLimitSharing::Off,
         }
     }
 }
@@ -122,6 +127,8 @@ pub enum ConfigError {
     },
     #[error("Invalid endpoint {endpoint:?}: {reason}")]
     InvalidEndpoint { endpoint: String, reason: String },
+    #[error("Cannot share rate limits with other processes through {path}: {reason}")]
+    RateLimitDirectory { path: String, reason: String },
     #[error("Cannot build the HTTP client: {0}")]
     HttpClient(String),
 }

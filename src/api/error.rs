@@ -140,8 +140,10 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         "MissingSecurityToken",
         "InvalidAccessKeySecret",
     ];
-    const NOT_FOUND_CODES: [&str; 6] = [
+    const NOT_FOUND_CODES: [&str; 7] = [
         "BIZ_TOPIC_NOT_FOUND",
+        // CreateAcl on a group the service does not list yet (eventual consistency).
+        "BIZ_FIND_CONSUMER_GROUP_INFO_ERROR",
         "BIZ_SUBSCRIPTION_NOT_FOUND",
         "BIZ_INSTANCE_NOT_FOUND",
         "BIZ_INSTANCE_NOT_EXIST",
@@ -153,9 +155,12 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         "BIZ_SUBSCRIPTION_EXISTED",
         "BIZ_CONSUMER_EXISTED",
     ];
-    const INVALID_INPUT_PREFIXES: [&str; 5] = [
+    const INVALID_INPUT_PREFIXES: [&str; 7] = [
         "MissingParameter",
         "InvalidParameter",
+        // Tag keys and values, and tag or resource counts over the limits.
+        "InvalidTag",
+        "NumberExceed",
         "InvalidAction",
         "InvalidVersion",
         "UnsupportedSignature",
@@ -303,6 +308,14 @@ mod tests {
             ("MissingSecurityToken", 400, ErrorKind::Auth),
             ("InvalidTimeStamp.Format", 400, ErrorKind::Auth),
             ("BIZ_TOPIC_QUOTA_EXCEEDED", 400, ErrorKind::Other),
+            (
+                "BIZ_FIND_CONSUMER_GROUP_INFO_ERROR",
+                400,
+                ErrorKind::NotFound,
+            ),
+            ("InvalidTagKey.Malformed", 400, ErrorKind::InvalidInput),
+            ("NumberExceed.Tags", 400, ErrorKind::InvalidInput),
+            ("InvalidParameter.NotSupport", 400, ErrorKind::InvalidInput),
             ("BIZ_SUBSCRIPTION_QUOTA_EXCEEDED", 400, ErrorKind::Other),
         ];
         for (code, status, kind) in cases {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use super::client::{interpret, retry_after, Redactor};
+use super::client::{interpret, retry_after, Quoting, Redactor};
 use super::credentials::Credentials;
 use super::error::ApiError;
 use super::profile::ProfileFile;
@@ -27,9 +27,22 @@ pub fn interpret_response<R: DeserializeOwned>(
 ) -> (Interpreted<R>, Option<Duration>) {
     let redactor = Redactor::new(credentials, signature);
     (
-        interpret::<R>(action, status, body, &redactor),
+        interpret::<R>(action, status, body, &redactor, Quoting::Allowed),
         retry_after(headers),
     )
+}
+
+/// [`interpret_response`] for an action whose answers carry secrets (DescribeSaslUsers):
+/// no error may quote anything of the body.
+pub fn interpret_secret_response<R: DeserializeOwned>(
+    action: &'static str,
+    status: u16,
+    body: &[u8],
+    credentials: &Credentials,
+    signature: &str,
+) -> Interpreted<R> {
+    let redactor = Redactor::new(credentials, signature);
+    interpret::<R>(action, status, body, &redactor, Quoting::Withheld)
 }
 
 /// A profile file as the credentials resolver reads it.

@@ -49,6 +49,14 @@ pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(text(Value::deserialize(d)?).unwrap_or_default())
 }
 
+/// A secret (a password) from a string, number or boolean; anything else is empty. Never
+/// fails, so no decoding error can quote the value.
+pub fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<crate::api::SecretString, D::Error> {
+    Ok(crate::api::SecretString::new(
+        text(Value::deserialize(d)?).unwrap_or_default(),
+    ))
+}
+
 fn text(value: Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s),

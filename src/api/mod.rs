@@ -35,4 +35,5 @@ pub use credentials::{
     process_env, resolve, resolve_with, ConfigInputs, Credentials, ResolvedConfig,
 };
 pub use error::{classify, codes, sanitized_prefix, ApiError, ErrorKind};
+pub use ratelimit::RateLimitSharing;
 pub use secret::SecretString;

@@ -141,9 +141,20 @@ pub struct InstanceConfig {
     /// `DefaultPartitionNum`: partitions of an automatically created topic.
     #[serde(default = "default_partition_num")]
     pub default_partition_num: i64,
-    /// `MsgRetain`: hours a message is kept (the service's default: 72).
+    /// Message retention in hours (GetInstanceList's `MsgRetain`; the default
+    /// `retention.ms` of topics).
     #[serde(default = "default_msg_retain_hours")]
-    pub msg_retain_hours: u32,
+    pub msg_retain_hours: i64,
+    /// `normal`, `professional` or `professionalForHighRead` (GetInstanceList's `SpecType`).
+    #[serde(default = "default_spec_type")]
+    pub spec_type: String,
+}
+
+fn default_msg_retain_hours() -> i64 {
+    72
+}
+fn default_spec_type() -> String {
+    "normal".to_owned()
 }
 
 fn default_deploy_type() -> i64 {
@@ -157,9 +168,6 @@ fn default_quota() -> u32 {
 }
 fn default_partition_num() -> i64 {
     12
-}
-fn default_msg_retain_hours() -> u32 {
-    72
 }
 
 impl InstanceConfig {
@@ -345,6 +353,14 @@ impl EmulatorConfig {
             if !ids.insert(instance.instance_id.as_str()) {
                 return invalid(format!("duplicate instance {}", instance.instance_id));
             }
+            // A topic's default retention.ms is this many hours, which must lie in the
+            // documented range of retention.ms (1 hour to 365 days).
+            if !(1..=8760).contains(&instance.msg_retain_hours) {
+                return invalid(format!(
+                    "instance {}: msg_retain_hours must be from 1 to 8760",
+                    instance.instance_id
+                ));
+            }
             if !keys.contains(instance.account.as_str()) {
                 return invalid(format!(
                     "instance {} belongs to unknown account {}",
@@ -392,6 +408,7 @@ fn demo_instance(id: &str, region: &str, name: &str) -> InstanceConfig {
         auto_create_group_enable: false,
         default_partition_num: default_partition_num(),
         msg_retain_hours: default_msg_retain_hours(),
+        spec_type: default_spec_type(),
     }
 }
 

@@ -14,11 +14,27 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::actions::{normalize_name, PARTITIONS_MAX};
+use super::actions::tag::{CONSUMERGROUP, INSTANCE, TOPIC};
+use super::actions::{normalize_name_in, PARTITIONS_MAX};
 use super::errors::ApiError;
 use super::faults::FaultSpec;
+use super::params::{ParamMap, Params};
 use super::state::{now_ms, App, SettingsView};
-use super::storage::{data, groups, topics};
+use super::storage::{access, data, groups, tags, topics};
+
+/// Names as the newer API version allows them (with `.`).
+fn control_name(field: &str, raw: &str) -> Result<String, ApiError> {
+    let map = ParamMap::new();
+    normalize_name_in(&Params::with_version(&map, "2019-09-16"), field, raw)
+}
+
+fn tags_json(tags: &[(String, String)]) -> Value {
+    Value::Object(
+        tags.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
 
 /// A control API error: `{"error": "..."}` with a 4xx/5xx status.
 pub struct ControlError(StatusCode, String);
@@ -157,7 +173,7 @@ async fn append_messages(State(app): State<Arc<App>>, body: Bytes) -> ControlRes
     app.instance(&req.instance_id).ok_or_else(|| {
         ControlError::not_found(format!("instance {} not found", req.instance_id))
     })?;
-    let topic = normalize_name("topic", &req.topic)?;
+    let topic = control_name("topic", &req.topic)?;
     let (instance_id, partition, count) = (req.instance_id, req.partition, req.count);
     let max_offset = app
         .db
@@ -198,8 +214,8 @@ async fn commit_offset(State(app): State<Arc<App>>, body: Bytes) -> ControlResul
     app.instance(&req.instance_id).ok_or_else(|| {
         ControlError::not_found(format!("instance {} not found", req.instance_id))
     })?;
-    let topic = normalize_name("topic", &req.topic)?;
-    let group = normalize_name("consumer_id", &req.consumer_id)?;
+    let topic = control_name("topic", &req.topic)?;
+    let group = control_name("consumer_id", &req.consumer_id)?;
     let (instance_id, partition, offset) = (req.instance_id, req.partition, req.offset);
     app.db
         .run(move |conn| {
@@ -225,6 +241,18 @@ async fn commit_offset(State(app): State<Arc<App>>, body: Bytes) -> ControlResul
     Ok(Json(json!({})))
 }
 
+/// One instance's true state, for `/_emulator/state`.
+struct InstanceState {
+    topics: Vec<topics::TopicRecord>,
+    groups: Vec<groups::GroupRecord>,
+    topic_tags: std::collections::HashMap<String, tags::Tags>,
+    group_tags: std::collections::HashMap<String, tags::Tags>,
+    tags: tags::Tags,
+    users: Vec<access::UserRecord>,
+    acls: Vec<access::AclRecord>,
+    allowed_ips: Vec<access::AllowedIpRecord>,
+}
+
 async fn state(State(app): State<Arc<App>>) -> ControlResult {
     let ids: Vec<String> = app.instances.iter().map(|i| i.id().to_string()).collect();
     let rows = app
@@ -233,10 +261,16 @@ async fn state(State(app): State<Arc<App>>) -> ControlResult {
             let now = now_ms();
             let mut out = Vec::new();
             for id in ids {
-                out.push((
-                    topics::list_all(conn, &id, now)?,
-                    groups::list_all(conn, &id, now)?,
-                ));
+                out.push(InstanceState {
+                    topics: topics::list_all(conn, &id, now)?,
+                    groups: groups::list_all(conn, &id, now)?,
+                    topic_tags: tags::of_type(conn, &id, TOPIC)?,
+                    group_tags: tags::of_type(conn, &id, CONSUMERGROUP)?,
+                    tags: tags::of(conn, &id, INSTANCE, "")?,
+                    users: access::users(conn, &id, now, false)?,
+                    acls: access::all_acls(conn, &id, now)?,
+                    allowed_ips: access::allowed_ips(conn, &id, now)?,
+                });
             }
             Ok((now, out))
         })
@@ -246,13 +280,14 @@ async fn state(State(app): State<Arc<App>>) -> ControlResult {
         .instances
         .iter()
         .zip(rows)
-        .map(|(instance, (topics, groups))| {
+        .map(|(instance, s)| {
             json!({
                 "instance_id": instance.id(),
                 "region_id": instance.region(),
                 "account": instance.config.account,
                 "kafka_bootstrap": app.kafka.endpoints(instance.id()).map(|e| e.plaintext.to_string()),
-                "topics": topics.iter().map(|t| json!({
+                "tags": tags_json(&s.tags),
+                "topics": s.topics.iter().map(|t| json!({
                     "topic": t.topic,
                     "remark": t.remark,
                     "partition_num": t.partition_num,
@@ -261,12 +296,44 @@ async fn state(State(app): State<Arc<App>>) -> ControlResult {
                     "status": t.status,
                     "visible": t.is_visible(now),
                     "deleted": t.is_deleted(),
+                    "config": t.config,
+                    "replication_factor": t.replication_factor,
+                    "min_insync_replicas": t.min_insync_replicas,
+                    "tags": tags_json(s.topic_tags.get(&t.topic).map_or(&[][..], Vec::as_slice)),
                 })).collect::<Vec<_>>(),
-                "groups": groups.iter().map(|g| json!({
+                "groups": s.groups.iter().map(|g| json!({
                     "consumer_id": g.consumer_id,
                     "remark": g.remark,
                     "visible": g.is_visible(now),
                     "deleted": g.is_deleted(),
+                    "tags": tags_json(s.group_tags.get(&g.consumer_id).map_or(&[][..], Vec::as_slice)),
+                })).collect::<Vec<_>>(),
+                // Never the password: this API is unauthenticated and its output ends up
+                // in test logs.
+                "sasl_users": s.users.iter().map(|u| json!({
+                    "username": u.username,
+                    "type": u.user_type,
+                    "visible": u.visible,
+                    "deleted": u.deleted,
+                })).collect::<Vec<_>>(),
+                "acls": s.acls.iter().map(|a| json!({
+                    "username": a.acl.username,
+                    "resource_type": a.acl.resource_type,
+                    "resource_name": a.acl.resource_name,
+                    "pattern_type": a.acl.pattern_type,
+                    "operation_type": a.acl.operation_type,
+                    "permission_type": a.acl.permission_type,
+                    "host": a.acl.host,
+                    "visible": a.visible,
+                    "deleted": a.deleted,
+                })).collect::<Vec<_>>(),
+                "allowed_ips": s.allowed_ips.iter().map(|e| json!({
+                    "list_type": e.list_type,
+                    "port_range": e.port_range,
+                    "entry": e.entry,
+                    "description": e.description,
+                    "visible": e.visible,
+                    "deleted": e.deleted,
                 })).collect::<Vec<_>>(),
             })
         })

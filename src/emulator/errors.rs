@@ -244,6 +244,15 @@ impl ApiError {
         )
     }
 
+    /// CreateAcl on a group the service does not list (yet).
+    pub fn group_info_not_found(group: &str) -> Self {
+        Self::new(
+            "BIZ_FIND_CONSUMER_GROUP_INFO_ERROR",
+            400,
+            format!("The consumer group {group} cannot be found."),
+        )
+    }
+
     pub fn subscription_quota_exceeded(quota: u32) -> Self {
         Self::new(
             "BIZ_SUBSCRIPTION_QUOTA_EXCEEDED",

@@ -51,14 +51,55 @@ fn decode_component(raw: &[u8]) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// Typed, validated access to an action's parameters.
+/// Typed, validated access to an action's parameters, and the API version asked for.
 pub struct Params<'a> {
     map: &'a ParamMap,
+    version: &'a str,
 }
 
 impl<'a> Params<'a> {
+    /// Parameters of a call in the guide's version (2018-10-15).
     pub fn new(map: &'a ParamMap) -> Self {
-        Params { map }
+        Params {
+            map,
+            version: "2018-10-15",
+        }
+    }
+
+    pub fn with_version(map: &'a ParamMap, version: &'a str) -> Self {
+        Params { map, version }
+    }
+
+    /// Whether the call asked for API version 2019-09-16 (whose answers carry more fields).
+    pub fn is_2019(&self) -> bool {
+        self.version == "2019-09-16"
+    }
+
+    /// A flattened list `Name.1`, `Name.2`, ... (any order on the wire): the values by
+    /// index, ascending. An index that is not a positive number is an `InvalidParameter`.
+    pub fn indexed(&self, name: &str) -> Result<Vec<(u32, &'a str)>, ApiError> {
+        let prefix = format!("{name}.");
+        let mut out = Vec::new();
+        for (key, value) in self.map.range(prefix.clone()..) {
+            let Some(rest) = key.strip_prefix(&prefix) else {
+                break;
+            };
+            // `Tag.1.Key`: the index is the first segment.
+            let index = rest.split('.').next().unwrap_or("");
+            let n = index
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ApiError::invalid_parameter(key))?;
+            out.push((n, value.as_str()));
+        }
+        out.sort_by_key(|(n, _)| *n);
+        Ok(out)
+    }
+
+    /// The raw value of a parameter, empty included (a tag value may be empty).
+    pub fn raw(&self, name: &str) -> Option<&'a str> {
+        self.map.get(name).map(String::as_str)
     }
 
     /// A parameter, `None` when absent or empty (the service treats both alike).
@@ -143,6 +184,31 @@ mod tests {
         assert!(p.optional_i64("Y").is_err());
         assert_eq!(p.optional("E"), None);
         assert_eq!(p.required("E").unwrap_err().code, "MissingParameter");
+        assert!(!p.is_2019());
+    }
+
+    #[test]
+    fn indexed_lists_sort_by_number() {
+        let mut map = ParamMap::new();
+        decode_urlencoded(
+            b"ResourceId.10=j&ResourceId.2=b&ResourceId.1=a&Tag.1.Key=k&Tag.1.Value=",
+            &mut map,
+        )
+        .unwrap();
+        let p = Params::with_version(&map, "2019-09-16");
+        assert!(p.is_2019());
+        let ids: Vec<&str> = p
+            .indexed("ResourceId")
+            .unwrap()
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(ids, ["a", "b", "j"]);
+        assert_eq!(p.indexed("Tag").unwrap().len(), 2, "Key and Value of tag 1");
+        assert_eq!(p.raw("Tag.1.Value"), Some(""));
+        let mut bad = ParamMap::new();
+        decode_urlencoded(b"ResourceId.x=1", &mut bad).unwrap();
+        assert!(Params::new(&bad).indexed("ResourceId").is_err());
     }
 
     proptest::proptest! {

@@ -41,6 +41,9 @@ pub enum Node {
     Bool(bool),
     Obj(Vec<(&'static str, Node)>),
     List(Vec<Node>),
+    /// An object whose keys are data (an allowlist entry → its description). In XML each
+    /// pair is an `<Entry>` with `<Key>` and `<Value>`, since keys need not be XML names.
+    Map(Vec<(String, Node)>),
 }
 
 impl Node {
@@ -58,6 +61,13 @@ impl Serialize for Node {
             Node::Obj(fields) => {
                 let mut map = serializer.serialize_map(Some(fields.len()))?;
                 for (k, v) in fields {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+            Node::Map(pairs) => {
+                let mut map = serializer.serialize_map(Some(pairs.len()))?;
+                for (k, v) in pairs {
                     map.serialize_entry(k, v)?;
                 }
                 map.end()
@@ -104,6 +114,14 @@ fn write_xml_element(out: &mut String, name: &str, node: &Node) {
                 Node::Obj(fields) => {
                     for (k, v) in fields {
                         write_xml_element(out, k, v);
+                    }
+                }
+                Node::Map(pairs) => {
+                    for (k, v) in pairs {
+                        out.push_str("<Entry>");
+                        write_xml_element(out, "Key", &Node::str(k.as_str()));
+                        write_xml_element(out, "Value", v);
+                        out.push_str("</Entry>");
                     }
                 }
                 Node::List(_) => {}

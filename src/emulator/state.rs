@@ -108,6 +108,10 @@ impl Instance {
     pub fn is_running(&self) -> bool {
         self.config.service_status == 5
     }
+    /// Message retention in hours: the default `retention.ms` of its topics.
+    pub fn msg_retain_hours(&self) -> i64 {
+        self.config.msg_retain_hours
+    }
 }
 
 /// Everything requests share.

@@ -3,21 +3,31 @@
 //! ([`api::resolve_with`]); this module only maps the block onto it and words the errors
 //! for a Terraform user.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::api::{self, ClientConfig, ConfigError, ConfigInputs, Credentials, SecretString};
-use crate::tfplugin::cty::{AttributePath, Value};
+use super::tags::TagPolicy;
+use crate::api::ratelimit::{default_sharing_dir, valid_sharing_dir};
+use crate::api::{
+    self, ClientConfig, ConfigError, ConfigInputs, Credentials, RateLimitSharing, SecretString,
+};
+use crate::tfplugin::cty::{AttributePath, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::validators::{self, parse_duration};
-use crate::tfplugin::schema::{Attribute, Description, Schema};
+use crate::tfplugin::schema::{Attribute, Block, BlockNesting, Description, NestedBlock, Schema};
 
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_REQUESTS_PER_SECOND: f64 = 3.0;
 pub const DEFAULT_CREATE_TOPIC_REQUESTS_PER_SECOND: f64 = 1.0;
+/// Turns the sharing of rate limits between processes off (`false`) when the provider
+/// block does not say.
+pub const SHARED_RATE_LIMITS_ENV: &str = "ALIKAFKA_SHARED_RATE_LIMITS";
+/// The directory of the shared rate limits when the provider block does not name one.
+pub const SHARED_RATE_LIMITS_DIR_ENV: &str = "ALIKAFKA_SHARED_RATE_LIMITS_DIR";
 /// Retries beyond this only prolong a failure: backoff is capped at a few seconds.
 const MAX_RETRIES_LIMIT: i64 = 100;
 
@@ -86,7 +96,53 @@ pub fn schema() -> Schema {
                 "Client-side limit for `CreateTopic` calls, per second. Defaults to `1`, the \
                  service's limit for that action.",
             ),
+        Attribute::bool("shared_rate_limits").optional().markdown_description(
+            "Share the rate limits with the other processes of this machine that use the same \
+             access key, region and endpoint (parallel Terraform runs, Terragrunt `run-all`). \
+             Falls back to `ALIKAFKA_SHARED_RATE_LIMITS`; defaults to `true`.",
+        ),
+        Attribute::string("shared_rate_limits_dir")
+            .optional()
+            .validator(absolute_path)
+            .markdown_description(
+                "Absolute path of the directory through which processes share rate limits. \
+                 Falls back to `ALIKAFKA_SHARED_RATE_LIMITS_DIR`, then \
+                 `$XDG_RUNTIME_DIR/alikafka-rate-limits`, then \
+                 `alikafka-rate-limits-<uid>` in the temporary directory.",
+            ),
     ])
+    .with_block(NestedBlock::new(
+        "default_tags",
+        BlockNesting::Single,
+        Block::new(vec![Attribute::new("tags", Type::map(Type::String))
+            .optional()
+            .markdown_description(
+                "Tags every taggable resource of this provider carries (topics, consumer \
+                 groups), merged under each resource's own `tags` (a key set there wins); \
+                 the result is the resource's `tags_all`.",
+            )])
+        .description(Description::markdown(
+            "Tags applied to every taggable resource, as the most widely used providers do.",
+        )),
+    ))
+    .with_block(NestedBlock::new(
+        "ignore_tags",
+        BlockNesting::Single,
+        Block::new(vec![
+            Attribute::new("keys", Type::set(Type::String))
+                .optional()
+                .markdown_description("Tag keys that other systems set: never read nor removed."),
+            Attribute::new("key_prefixes", Type::set(Type::String))
+                .optional()
+                .markdown_description(
+                    "Prefixes of tag keys that other systems set: never read nor removed.",
+                ),
+        ])
+        .description(Description::markdown(
+            "Tags that other systems manage: they never show in `tags` or `tags_all`, never \
+             cause a change, and are never removed.",
+        )),
+    ))
     .description(Description::markdown(
         "Manages topics and consumer groups of Alibaba Cloud Message Queue for Apache Kafka.",
     ))
@@ -97,6 +153,17 @@ fn positive_number(value: &Value) -> Result<(), String> {
         Some(n) if n.is_finite() && n > 0.0 => Ok(()),
         Some(_) => Err("must be a number greater than 0".to_string()),
         None => Err(format!("expected a number, got a {}", value.kind_name())),
+    }
+}
+
+fn absolute_path(value: &Value) -> Result<(), String> {
+    match value.as_str() {
+        Some(path) if valid_sharing_dir(Path::new(path)) => Ok(()),
+        Some(path) => Err(format!(
+            "must be an absolute path (every Terraform run, in whatever directory, must name \
+             the same one), not {path:?}"
+        )),
+        None => Err(format!("expected a string, got a {}", value.kind_name())),
     }
 }
 
@@ -116,6 +183,43 @@ pub struct ProviderConfig {
     pub request_timeout: Option<String>,
     pub requests_per_second: Option<f64>,
     pub create_topic_requests_per_second: Option<f64>,
+    pub default_tags: Option<DefaultTags>,
+    pub ignore_tags: Option<IgnoreTags>,
+    pub shared_rate_limits: Option<bool>,
+    pub shared_rate_limits_dir: Option<String>,
+}
+
+/// The `default_tags` block.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct DefaultTags {
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// The `ignore_tags` block.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct IgnoreTags {
+    pub keys: Option<Vec<String>>,
+    pub key_prefixes: Option<Vec<String>>,
+}
+
+impl ProviderConfig {
+    /// The tag policy of `default_tags` and `ignore_tags`.
+    pub fn tag_policy(&self) -> TagPolicy {
+        let ignore = self.ignore_tags.as_ref();
+        TagPolicy {
+            default_tags: self
+                .default_tags
+                .as_ref()
+                .and_then(|d| d.tags.clone())
+                .unwrap_or_default(),
+            ignore_keys: ignore.and_then(|i| i.keys.clone()).unwrap_or_default(),
+            ignore_key_prefixes: ignore
+                .and_then(|i| i.key_prefixes.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Names of the provider block's attributes whose values are not known yet (they come from
@@ -184,11 +288,60 @@ pub fn settings(
             .create_topic_requests_per_second
             .unwrap_or(DEFAULT_CREATE_TOPIC_REQUESTS_PER_SECOND),
     );
+    client.rate_limit_sharing = rate_limit_sharing(config, env)?;
     Ok(Settings {
         client,
         credentials: resolved.credentials,
         credentials_source: resolved.credentials_source,
     })
+}
+
+/// Shared through the chosen directory, else the per-user default, unless turned off.
+fn rate_limit_sharing(
+    config: &ProviderConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<RateLimitSharing, Diagnostics> {
+    let invalid = |detail: String| Diagnostic::error("Invalid provider configuration", detail);
+    let enabled = match (config.shared_rate_limits, env(SHARED_RATE_LIMITS_ENV)) {
+        (Some(enabled), _) => enabled,
+        (None, None) => true,
+        (None, Some(text)) => match text.trim().to_ascii_lowercase().as_str() {
+            "" | "true" | "1" | "on" | "yes" => true,
+            "false" | "0" | "off" | "no" => false,
+            _ => {
+                return Err(invalid(format!(
+                    "{SHARED_RATE_LIMITS_ENV} must be true or false, not {text:?}."
+                ))
+                .into())
+            }
+        },
+    };
+    if !enabled {
+        return Ok(RateLimitSharing::Off);
+    }
+    if let Some(dir) = &config.shared_rate_limits_dir {
+        // Checked at plan time already (absolute_path); also when set by a variable.
+        absolute_path(&Value::from(dir.as_str()))
+            .map_err(|e| invalid(e).at(AttributePath::attr("shared_rate_limits_dir")))?;
+        return Ok(RateLimitSharing::Directory {
+            path: PathBuf::from(dir),
+            chosen: true,
+        });
+    }
+    match env(SHARED_RATE_LIMITS_DIR_ENV).filter(|d| !d.is_empty()) {
+        Some(dir) if !valid_sharing_dir(Path::new(&dir)) => Err(invalid(format!(
+            "{SHARED_RATE_LIMITS_DIR_ENV} must be an absolute path, not {dir:?}."
+        ))
+        .into()),
+        Some(dir) => Ok(RateLimitSharing::Directory {
+            path: PathBuf::from(dir),
+            chosen: true,
+        }),
+        None => Ok(RateLimitSharing::Directory {
+            path: default_sharing_dir(env),
+            chosen: false,
+        }),
+    }
 }
 
 /// One diagnostic per resolution failure. When credentials are missing, the region is
@@ -241,6 +394,12 @@ pub fn client_error(error: &ConfigError) -> Diagnostics {
         }
         ConfigError::InvalidRegion { .. } => {
             detail.push_str(" Set region (or ALICLOUD_REGION) to a region id.");
+        }
+        ConfigError::RateLimitDirectory { .. } => {
+            detail.push_str(
+                " Set shared_rate_limits_dir (or ALIKAFKA_SHARED_RATE_LIMITS_DIR) to a directory \
+                 this user can write, or shared_rate_limits = false to limit within each run only.",
+            );
         }
         _ => {}
     }
@@ -432,6 +591,85 @@ mod tests {
         ]);
         assert_eq!(unknown_attributes(&config), vec!["region".to_string()]);
         assert!(unknown_attributes(&Value::object([("region", Value::from("x"))])).is_empty());
+    }
+
+    #[test]
+    fn rate_limits_are_shared_by_default_and_can_be_moved_or_turned_off() {
+        let keys = [
+            ("ALICLOUD_ACCESS_KEY", "ak"),
+            ("ALICLOUD_SECRET_KEY", "sk"),
+            ("ALICLOUD_REGION", "cn-hangzhou"),
+        ];
+        let with = |extra: &[(&str, &str)], config: ProviderConfig| {
+            let env = env_of(&[&keys[..], extra].concat());
+            settings(&config, &env, None).map(|s| s.client.rate_limit_sharing)
+        };
+        let default = with(&[("XDG_RUNTIME_DIR", "/run/user/1000")], Default::default());
+        assert_eq!(
+            default.ok(),
+            Some(RateLimitSharing::Directory {
+                path: PathBuf::from("/run/user/1000/alikafka-rate-limits"),
+                chosen: false
+            })
+        );
+        let chosen = RateLimitSharing::Directory {
+            path: PathBuf::from("/srv/limits"),
+            chosen: true,
+        };
+        let from_env = with(
+            &[(SHARED_RATE_LIMITS_DIR_ENV, "/srv/limits")],
+            Default::default(),
+        );
+        assert_eq!(from_env.ok(), Some(chosen.clone()));
+        let block = ProviderConfig {
+            shared_rate_limits_dir: Some("/srv/limits".into()),
+            ..Default::default()
+        };
+        let from_block = with(&[(SHARED_RATE_LIMITS_DIR_ENV, "/elsewhere")], block);
+        assert_eq!(from_block.ok(), Some(chosen));
+        for off in ["false", "0", "OFF", "no"] {
+            let sharing = with(&[(SHARED_RATE_LIMITS_ENV, off)], Default::default());
+            assert_eq!(sharing.ok(), Some(RateLimitSharing::Off), "{off}");
+        }
+        // The block wins over the environment, both ways.
+        let on = ProviderConfig {
+            shared_rate_limits: Some(true),
+            ..Default::default()
+        };
+        let sharing = with(&[(SHARED_RATE_LIMITS_ENV, "false")], on);
+        assert!(matches!(sharing, Ok(RateLimitSharing::Directory { .. })));
+        let off = ProviderConfig {
+            shared_rate_limits: Some(false),
+            shared_rate_limits_dir: Some("/srv/limits".into()),
+            ..Default::default()
+        };
+        assert_eq!(with(&[], off).ok(), Some(RateLimitSharing::Off));
+    }
+
+    #[test]
+    fn bad_sharing_settings_are_clear_errors() {
+        let keys = [
+            ("ALICLOUD_ACCESS_KEY", "ak"),
+            ("ALICLOUD_SECRET_KEY", "sk"),
+            ("ALICLOUD_REGION", "cn-hangzhou"),
+        ];
+        let env = env_of(&[&keys[..], &[(SHARED_RATE_LIMITS_ENV, "maybe")]].concat());
+        let d = settings(&ProviderConfig::default(), &env, None)
+            .err()
+            .expect("not a switch");
+        assert!(detail(&d).contains("ALIKAFKA_SHARED_RATE_LIMITS must be true or false"));
+        let env = env_of(&[&keys[..], &[(SHARED_RATE_LIMITS_DIR_ENV, "limits")]].concat());
+        let d = settings(&ProviderConfig::default(), &env, None)
+            .err()
+            .expect("relative");
+        assert!(
+            detail(&d).contains("must be an absolute path"),
+            "{}",
+            detail(&d)
+        );
+        assert!(absolute_path(&Value::from("/tmp/x")).is_ok());
+        let relative = absolute_path(&Value::from("../limits")).expect_err("relative");
+        assert!(relative.contains("absolute"), "{relative}");
     }
 
     #[test]

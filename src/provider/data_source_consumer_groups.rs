@@ -121,6 +121,7 @@ mod tests {
             instance_id: String::new(),
             region_id: "cn-shanghai".into(),
             remark: remark.map(str::to_string),
+            ..Default::default()
         }
     }
 

@@ -138,6 +138,7 @@ mod tests {
             status_name: Some("服务中".into()),
             compact_topic: None,
             local_topic: Some(true),
+            ..Default::default()
         }
     }
 

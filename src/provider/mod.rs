@@ -20,11 +20,15 @@ pub mod data_source_topics;
 pub mod diag;
 pub mod journal;
 pub mod kafka;
+pub mod lifecycle;
+pub mod lists;
 pub mod names;
 pub mod resource_consumer_group;
 pub mod resource_topic;
 pub mod shared_list;
 mod support;
+pub mod tags;
+pub mod topic_settings;
 
 use std::sync::Arc;
 
@@ -68,6 +72,14 @@ impl Shared {
                     unknown.join(", ")
                 ),
             )),
+        }
+    }
+
+    /// The provider's `default_tags` and `ignore_tags`; `None` while not known yet.
+    pub fn tag_policy(&self) -> Option<tags::TagPolicy> {
+        match &*self.0.get().ok()? {
+            Connection::Ready(kafka) => Some(kafka.scope().tags.clone()),
+            Connection::Deferred { .. } => None,
         }
     }
 
@@ -136,9 +148,10 @@ impl ProviderDef for AlikafkaProvider {
                 ),
             ));
         }
-        self.shared.set(Connection::Ready(Arc::new(
-            Kafka::new(client).with_journal(journal::Journal::for_working_directory()),
-        )));
+        let kafka = Kafka::new(client)
+            .with_journal(journal::Journal::for_working_directory())
+            .with_tag_policy(block.tag_policy());
+        self.shared.set(Connection::Ready(Arc::new(kafka)));
         diagnostics
     }
 

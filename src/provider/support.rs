@@ -10,7 +10,7 @@ use crate::api::{codes, ApiError};
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{cancelled, Context};
-use crate::tfplugin::schema::Schema;
+use crate::tfplugin::schema::{Attribute, Schema};
 
 /// Operations wait this long unless `timeouts` says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -48,6 +48,63 @@ fn expect_str(value: &Value) -> Result<&str, String> {
 /// Parses an import ID `<instance_id>:<name>`; the error shows the right form.
 pub fn parse_import_id(raw: &str, what: &str) -> Result<ObjectId, Diagnostics> {
     ObjectId::parse(raw, what).map_err(|message| Diagnostics::error("Invalid import ID", message))
+}
+
+/// The state `terraform import` starts from for an object named `<instance_id>:<name>`:
+/// `id`, `instance_id` and the attribute `name_attribute` set, the rest null (the read
+/// that follows fills it).
+pub fn import_named(
+    schema: &Schema,
+    raw: &str,
+    name_attribute: &str,
+) -> Result<Value, Diagnostics> {
+    let id = parse_import_id(raw, name_attribute)?;
+    Ok(object_with(
+        schema,
+        &[
+            ("id", Value::from(id.to_string())),
+            ("instance_id", Value::from(id.instance_id.as_str())),
+            (name_attribute, Value::from(id.name.as_str())),
+        ],
+    ))
+}
+
+/// The attributes every resource of an instance's objects starts with: `id`
+/// (`<instance_id>:<name>`, its import ID) and `instance_id` (a change replaces it).
+pub fn key_attributes(noun: &str, name_attribute: &str) -> Vec<Attribute> {
+    vec![
+        Attribute::string("id")
+            .computed()
+            .use_state_for_unknown()
+            .markdown_description(format!(
+                "`<instance_id>:<{name_attribute}>`, the ID used to import the {noun}."
+            )),
+        Attribute::string("instance_id")
+            .required()
+            .requires_replace()
+            .validator(non_empty)
+            .markdown_description(format!(
+                "ID of the instance that holds the {noun}, such as \
+                 `alikafka_post-cn-v0h1fgs2xxxx`. Changing it replaces the {noun}."
+            )),
+    ]
+}
+
+/// `region_id`, computed from the list.
+pub fn region_id_attribute() -> Attribute {
+    Attribute::string("region_id")
+        .computed()
+        .use_state_for_unknown()
+        .markdown_description("Region of the instance, such as `cn-hangzhou`.")
+}
+
+/// The region a listed object reports, or the provider's when it reports none.
+pub fn listed_region<'a>(listed: &'a str, provider: &'a str) -> &'a str {
+    if listed.is_empty() {
+        provider
+    } else {
+        listed
+    }
 }
 
 /// An object of the schema's type with every attribute null, `set` applied.
@@ -102,6 +159,17 @@ pub fn is_unconfirmed(private: &[u8]) -> bool {
     private == UNCONFIRMED_CREATE
 }
 
+/// Private state of an object just imported: its first read decides what it manages.
+const IMPORTED: &[u8] = br#"{"imported":true}"#;
+
+pub fn mark_imported(ctx: &Context) {
+    ctx.set_private(IMPORTED.to_vec());
+}
+
+pub fn is_imported(private: &[u8]) -> bool {
+    private == IMPORTED
+}
+
 /// What to say when a wait after a successful call did not end well.
 pub struct WaitContext<'a> {
     /// E.g. `topic orders on instance X to be in service`.
@@ -154,10 +222,23 @@ pub fn deletion_confirmed(
     Ok(())
 }
 
+/// Test helper: the schema has no problems and every attribute is described.
+#[cfg(test)]
+pub fn assert_sound_and_documented(schema: &Schema) {
+    assert!(schema.problems().is_empty(), "{:?}", schema.problems());
+    let undocumented: Vec<&str> = schema
+        .block
+        .attributes
+        .iter()
+        .filter(|a| a.description.text.is_empty())
+        .map(|a| a.name.as_str())
+        .collect();
+    assert!(undocumented.is_empty(), "undocumented: {undocumented:?}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::schema::Attribute;
 
     #[test]
     fn validators_use_the_service_rules() {

@@ -363,6 +363,8 @@ impl Workspace {
             "ALIBABA_CLOUD_REGION",
             "ALIBABA_CLOUD_PROFILE",
             "ALIBABA_CLOUD_ENDPOINT_ALIKAFKA",
+            "ALIKAFKA_SHARED_RATE_LIMITS",
+            "ALIKAFKA_SHARED_RATE_LIMITS_DIR",
         ] {
             cmd.env_remove(key);
         }
@@ -710,4 +712,98 @@ fn last_json_line(what: &str, command: &mut Command) -> Value {
         .find(|l| l.trim_start().starts_with('{'))
         .unwrap_or_else(|| panic!("{what} printed no JSON:\n{stdout}\n{stderr}"));
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{what}: {e}: {line}"))
+}
+
+/// Runs `terraform apply` in every workspace at once; their results, in order, and the
+/// time until the last one ended.
+pub fn concurrent_applies(workspaces: &[Workspace]) -> (Vec<Run>, Duration) {
+    let started = std::time::Instant::now();
+    let runs = std::thread::scope(|scope| {
+        let running: Vec<_> = workspaces
+            .iter()
+            .map(|ws| {
+                scope
+                    .spawn(move || ws.run(&["apply", "-auto-approve", "-no-color", "-input=false"]))
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|run| run.join().expect("apply thread"))
+            .collect::<Vec<Run>>()
+    });
+    (runs, started.elapsed())
+}
+
+/// Polls `probe` every 50 ms until it gives a value, for at most `limit`.
+pub fn wait_for<T>(limit: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = probe() {
+            return Some(value);
+        }
+        if started.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The pid of a process whose `action` call, entered in the shared rate-limit state in
+/// `dir`, has been waiting for its answer for at least `older_than`.
+pub fn unanswered_sender(dir: &Path, action: &str, older_than: Duration) -> Option<u32> {
+    let now = alikafka::api::ratelimit::host::now_ns();
+    let older_than = u64::try_from(older_than.as_nanos()).unwrap_or(u64::MAX);
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with(&format!("{action}-")) && name.ends_with(".json")) {
+            return None;
+        }
+        let state: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.path()).ok()?).ok()?;
+        state["sent"].as_array()?.iter().find_map(|sent| {
+            let waiting = sent["answered_at"].is_null()
+                && sent["sent_at"]
+                    .as_u64()
+                    .is_some_and(|at| now.saturating_sub(at) >= older_than);
+            waiting
+                .then(|| sent["owner"]["pid"].as_u64())
+                .flatten()
+                .and_then(|pid| u32::try_from(pid).ok())
+        })
+    })
+}
+
+/// Kills process `pid` with SIGKILL: no chance to clean up.
+pub fn sigkill(pid: u32) {
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+        .expect("a pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("SIGKILL");
+}
+
+/// A workspace creating `count` topics `<prefix>-<i>` in the demo instance, sharing rate
+/// limits through `sharing_dir` (its own limiter when `None`).
+pub fn topics_workspace(
+    tf: &Terraform,
+    emulator: &Emulator,
+    prefix: &str,
+    count: usize,
+    sharing_dir: Option<&Path>,
+) -> Workspace {
+    let mut ws = Workspace::new(tf, emulator);
+    match sharing_dir {
+        Some(dir) => ws.set_env(
+            "ALIKAFKA_SHARED_RATE_LIMITS_DIR",
+            &dir.display().to_string(),
+        ),
+        None => ws.set_env("ALIKAFKA_SHARED_RATE_LIMITS", "false"),
+    }
+    ws.write_config(&format!(
+        "provider \"alikafka\" {{}}\n\n\
+         resource \"alikafka_topic\" \"t\" {{\n  count         = {count}\n  \
+         instance_id   = \"{INSTANCE_HZ}\"\n  topic         = \"{prefix}-${{count.index}}\"\n  \
+         remark        = \"shared rate limit\"\n  partition_num = 1\n}}\n"
+    ));
+    ws
 }

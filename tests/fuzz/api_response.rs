@@ -8,12 +8,13 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use alikafka::api::fuzzing::interpret_response;
+use alikafka::api::fuzzing::{interpret_response, interpret_secret_response};
 use alikafka::api::signing::percent_encode;
 use alikafka::api::{
-    codes, ApiError, Backoff, Credentials, EmptyResponse, GetConsumerListResponse,
-    GetConsumerProgressResponse, GetInstanceListResponse, GetTopicListResponse,
-    GetTopicStatusResponse, SecretString,
+    codes, ApiError, Backoff, Credentials, DescribeAclsResponse, DescribeSaslUsersResponse,
+    EmptyResponse, GetAllowedIpListResponse, GetConsumerListResponse, GetConsumerProgressResponse,
+    GetInstanceListResponse, GetTopicListResponse, GetTopicStatusResponse,
+    GetTopicSubscribeStatusResponse, ListTagResourcesResponse, SecretString,
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use rand::rngs::StdRng;
@@ -26,6 +27,8 @@ use crate::harness::{self, random_text, windows, ByteTarget};
 const SECRET: &str = "FuzzSecret/Key+0123456789=abcdef";
 const TOKEN: &str = "CAIS:fuzz/token+value=0123456789XYZ";
 const SIGNATURE: &str = "c2lnbmF0dXJlLWZ1enotMDEyMzQ1Njc4OQ+/=";
+/// A SASL password as DescribeSaslUsers answers it: no error may show any of it.
+const PASSWORD: &str = "SaslPassword-fuzz-0123456789";
 /// A secret fragment at least this long in our output is a leak.
 const LEAK_WINDOW: usize = 12;
 /// Error texts quote at most this many characters of the body (plus fixed wording).
@@ -128,13 +131,61 @@ fn check(input: &[u8]) -> Result<(), String> {
     check_as::<EmptyResponse>(&raw)?;
     // One typed response per input (debug builds decode slowly): chosen by the input, so
     // a saved input replays the same way.
-    match input.len() % 5 {
+    match input.len() % 10 {
         0 => check_as::<GetTopicListResponse>(&raw),
         1 => check_as::<GetConsumerListResponse>(&raw),
         2 => check_as::<GetInstanceListResponse>(&raw),
         3 => check_as::<GetTopicStatusResponse>(&raw),
-        _ => check_as::<GetConsumerProgressResponse>(&raw),
+        4 => check_as::<GetConsumerProgressResponse>(&raw),
+        5 => check_as::<GetTopicSubscribeStatusResponse>(&raw),
+        6 => check_as::<ListTagResourcesResponse>(&raw),
+        7 => check_as::<DescribeAclsResponse>(&raw),
+        8 => check_as::<GetAllowedIpListResponse>(&raw),
+        _ => check_secret_answer(&raw),
     }
+}
+
+/// DescribeSaslUsers: whatever the answer, an error shows nothing of the body (a password
+/// may be anywhere in it), and a success never prints a password.
+fn check_secret_answer(raw: &RawResponse) -> Result<(), String> {
+    let outcome = interpret_secret_response::<DescribeSaslUsersResponse>(
+        "DescribeSaslUsers",
+        raw.status,
+        &raw.body,
+        &credentials(),
+        SIGNATURE,
+    );
+    let shown = match &outcome {
+        Ok((response, _)) => format!("{response:?}"),
+        Err(error) => {
+            let json: Option<Value> = serde_json::from_slice(&raw.body).ok();
+            check_error(raw, json.as_ref(), error)?;
+            format!("{error} {error:?}")
+        }
+    };
+    // The envelope's own texts (Message, Code, ...) are the server's words, shown as
+    // sent; only the rest of the body may hold users and their passwords.
+    let envelope: String = serde_json::from_slice::<Value>(&raw.body)
+        .ok()
+        .map(|json| {
+            ["Message", "Code", "RequestId", "Recommend"]
+                .iter()
+                .filter_map(|k| json.get(*k).and_then(scalar_text))
+                .collect::<Vec<_>>()
+                .join("\u{0}")
+        })
+        .unwrap_or_default();
+    for window in windows(PASSWORD, LEAK_WINDOW) {
+        if shown.contains(window.as_str()) && !envelope.contains(window.as_str()) {
+            return Err(format!("password fragment {window:?} shown: {shown}"));
+        }
+    }
+    if let Err(error) = &outcome {
+        if error.code == codes::MALFORMED_RESPONSE && !error.message.contains("not quoted") {
+            return Err(format!("a secret answer was quoted: {}", error.message));
+        }
+    }
+    Ok(())
 }
 
 fn check_as<R: DeserializeOwned + std::fmt::Debug>(raw: &RawResponse) -> Result<(), String> {
@@ -288,6 +339,17 @@ fn dictionary() -> Vec<Vec<u8>> {
         "\"ConsumerProgress\":",
         "\"PartitionNum\":",
         "\"UpgradeServiceDetailInfo\":",
+        "\"TopicConfig\":",
+        "\"Tags\":{\"TagVO\":[",
+        "\"TagResources\":{\"TagResource\":[",
+        "\"NextToken\":",
+        "\"SaslUserList\":{\"SaslUserVO\":[",
+        "\"Password\":",
+        "\"KafkaAclList\":{\"KafkaAclVO\":[",
+        "\"AllowedList\":",
+        "\"VpcList\":",
+        "\"AllowedIpGroup\":",
+        "\"TopicSubscribeStatus\":",
         "true",
         "false",
         "null",
@@ -344,7 +406,31 @@ fn seeds() -> Vec<Vec<u8>> {
         percent_encode(&percent_encode(TOKEN)),
         percent_encode(SIGNATURE)
     );
+    let topic_list_2019 = json!({"Code":200,"Success":true,"RequestId":"R10","CurrentPage":1,"PageSize":10,"Total":1,
+        "TopicList":{"TopicVO":[{"Topic":"orders","AutoCreate":false,"LocalTopic":true,
+            "TopicConfig":"{\"retention.ms\":\"86400000\",\"replication-factor\":\"3\"}",
+            "Tags":{"TagVO":[{"Key":"team","Value":"pay"}]}}]}});
+    let tags = json!({"RequestId":"R11","NextToken":"t1","TagResources":{"TagResource":[
+        {"ResourceId":"Kafka_i_orders","ResourceType":"Topic","TagKey":"team","TagValue":"pay"}]}});
+    let users = json!({"Code":200,"Success":true,"RequestId":"R12","SaslUserList":{"SaslUserVO":[
+        {"Username":"svc","Password":PASSWORD,"Type":"scram"}]}});
+    let acls = json!({"Code":200,"Success":true,"RequestId":"R13","KafkaAclList":{"KafkaAclVO":[
+        {"Username":"svc","AclResourceType":"Topic","AclResourceName":"orders","AclResourcePatternType":"LITERAL",
+         "AclOperationType":"Write","AclPermissionType":"ALLOW","Host":"*"}]}});
+    let allowed = json!({"Code":200,"Success":true,"RequestId":"R14","AllowedList":{"DeployType":5,
+        "VpcList":[{"PortRange":"9092/9092","AllowedIpList":["10.0.0.0/8,192.168.0.1"],
+            "AllowedIpGroup":{"10.0.0.0/8,192.168.0.1":"apps"}}],"InternetList":[]}});
+    let subscribed = json!({"Code":200,"Success":true,"RequestId":"R15",
+        "TopicSubscribeStatus":{"Topic":"orders","ConsumerGroups":["billing"]}});
     let mut seeds = vec![
+        http(200, "", &topic_list_2019.to_string()),
+        http(200, "", &tags.to_string()),
+        http(200, "", &users.to_string()),
+        http(200, "", &acls.to_string()),
+        http(200, "", &allowed.to_string()),
+        http(200, "", &subscribed.to_string()),
+        // A DescribeSaslUsers answer cut short, with the password inside.
+        http(200, "", &users.to_string()[..60]),
         http(200, "", &topic_list.to_string()),
         http(200, "", &groups.to_string()),
         http(200, "", &instances.to_string()),
@@ -421,6 +507,12 @@ fn generate(rng: &mut StdRng) -> Vec<u8> {
         "TopicStatus",
         "ConsumerProgress",
         "Total",
+        "TagResources",
+        "NextToken",
+        "SaslUserList",
+        "KafkaAclList",
+        "AllowedList",
+        "TopicSubscribeStatus",
     ] {
         if rng.gen_bool(0.5) {
             object.insert(key.to_owned(), random_json(rng, 3));
@@ -443,7 +535,7 @@ fn generate(rng: &mut StdRng) -> Vec<u8> {
 }
 
 fn random_json(rng: &mut StdRng, depth: u32) -> Value {
-    let secrets = [SECRET, TOKEN, SIGNATURE];
+    let secrets = [SECRET, TOKEN, SIGNATURE, PASSWORD];
     match rng.gen_range(0..if depth == 0 { 6 } else { 8 }) {
         0 => Value::Null,
         1 => Value::Bool(rng.gen()),
@@ -462,7 +554,7 @@ fn random_json(rng: &mut StdRng, depth: u32) -> Value {
             if rng.gen_bool(0.3) {
                 let at = rng.gen_range(0..=text.chars().count());
                 let byte = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
-                text.insert_str(byte, secrets[rng.gen_range(0..3)]);
+                text.insert_str(byte, secrets[rng.gen_range(0..secrets.len())]);
             }
             if rng.gen_bool(0.05) {
                 text = text.repeat(rng.gen_range(10..200));
@@ -486,6 +578,14 @@ fn random_json(rng: &mut StdRng, depth: u32) -> Value {
                 "Topic",
                 "PartitionNum",
                 "Partition",
+                "TagVO",
+                "TagResource",
+                "SaslUserVO",
+                "Password",
+                "KafkaAclVO",
+                "VpcList",
+                "AllowedIpList",
+                "TopicConfig",
             ];
             Value::Object(
                 (0..rng.gen_range(0..4))

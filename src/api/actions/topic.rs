@@ -1,12 +1,13 @@
 //! Topic actions: CreateTopic, GetTopicList, GetTopicStatus, DeleteTopic,
-//! ModifyTopicRemark, ModifyPartitionNum.
+//! ModifyTopicRemark, ModifyPartitionNum, UpdateTopicConfig, GetTopicSubscribeStatus.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{lenient, push_opt, Action, EmptyResponse, VERSION_2019_09_16};
+use super::{lenient, param, push_opt, push_tags, tag_vo, Action, EmptyResponse, Param, Tag};
 use crate::api::{ApiError, Client};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,36 +17,85 @@ pub struct CreateTopicRequest {
     pub remark: String,
     /// 1-360; the service's default when absent.
     pub partition_num: Option<u32>,
+    /// `false` (the service's default) is cloud storage, `true` local storage.
     pub local_topic: Option<bool>,
     pub compact_topic: Option<bool>,
+    /// Topic settings (`retention.ms`, ...), sent as the `Config` JSON object with string
+    /// values; empty means not sent. The service takes them for local-storage topics.
+    pub config: BTreeMap<String, String>,
+    /// 1-3, local-storage topics only.
+    pub replication_factor: Option<u32>,
+    /// 1-3 and less than the replication factor, local-storage topics only.
+    pub min_insync_replicas: Option<u32>,
+    /// At most [`super::tag_limits::MAX_TAGS`].
+    pub tags: Vec<Tag>,
 }
 
 impl Action for CreateTopicRequest {
     const NAME: &'static str = "CreateTopic";
     type Response = EmptyResponse;
 
-    fn version(&self) -> &'static str {
-        let uses_newer = self.partition_num.is_some()
-            || self.local_topic.is_some()
-            || self.compact_topic.is_some();
-        if uses_newer {
-            VERSION_2019_09_16
-        } else {
-            super::VERSION_2018_10_15
-        }
-    }
-
-    fn params(&self) -> Vec<(&'static str, String)> {
+    fn params(&self) -> Vec<Param> {
         let mut params = vec![
-            ("InstanceId", self.instance_id.clone()),
-            ("Topic", self.topic.clone()),
-            ("Remark", self.remark.clone()),
+            param("InstanceId", self.instance_id.as_str()),
+            param("Topic", self.topic.as_str()),
+            param("Remark", self.remark.as_str()),
         ];
         push_opt(&mut params, "PartitionNum", self.partition_num);
         push_opt(&mut params, "LocalTopic", self.local_topic);
         push_opt(&mut params, "CompactTopic", self.compact_topic);
+        if !self.config.is_empty() {
+            params.push(param("Config", config_json(&self.config)));
+        }
+        push_opt(&mut params, "ReplicationFactor", self.replication_factor);
+        push_opt(&mut params, "MinInsyncReplicas", self.min_insync_replicas);
+        push_tags(&mut params, &self.tags);
         params
     }
+}
+
+/// A settings map as the JSON object text `Config` takes (values are strings, as the
+/// service documents and answers them).
+pub fn config_json(config: &BTreeMap<String, String>) -> String {
+    let object: serde_json::Map<String, Value> = config
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    Value::Object(object).to_string()
+}
+
+/// The settings in a `TopicConfig` text: a JSON object whose values the service sends as
+/// strings; numbers and booleans are taken as their text, `null` values are skipped. An
+/// empty text is no settings. Anything else is an error describing the text's shape (never
+/// quoting it).
+pub fn parse_topic_config(text: &str) -> Result<BTreeMap<String, String>, String> {
+    if text.trim().is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "TopicConfig is not JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let Value::Object(object) = value else {
+        return Err("TopicConfig is JSON but not an object".to_owned());
+    };
+    let mut out = BTreeMap::new();
+    for (key, value) in object {
+        let text = match value {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => continue,
+            Value::Array(_) | Value::Object(_) => {
+                return Err(format!("TopicConfig value of {key:?} is not a scalar"))
+            }
+        };
+        out.insert(key, text);
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,25 +103,23 @@ pub struct GetTopicListRequest {
     pub instance_id: String,
     /// 1-based page number.
     pub current_page: Option<u32>,
+    /// Page size; the service's default is 10 in this API version.
     pub page_size: Option<u32>,
-    /// Topic name filter, applied by the service.
+    /// Topic name filter, applied by the service (the emulator matches names containing it).
     pub topic: Option<String>,
 }
+
+/// The largest GetTopicList page asked for by [`Client::get_all_topics`] (unconfirmed: the
+/// guide's API answered pages of 10,000; the paging loop copes with a service that caps
+/// lower, since it follows `Total`).
+pub const TOPIC_LIST_MAX_PAGE_SIZE: u32 = 10_000;
 
 impl Action for GetTopicListRequest {
     const NAME: &'static str = "GetTopicList";
     type Response = GetTopicListResponse;
 
-    fn version(&self) -> &'static str {
-        if self.current_page.is_some() || self.page_size.is_some() || self.topic.is_some() {
-            VERSION_2019_09_16
-        } else {
-            super::VERSION_2018_10_15
-        }
-    }
-
-    fn params(&self) -> Vec<(&'static str, String)> {
-        let mut params = vec![("InstanceId", self.instance_id.clone())];
+    fn params(&self) -> Vec<Param> {
+        let mut params = vec![param("InstanceId", self.instance_id.as_str())];
         push_opt(&mut params, "CurrentPage", self.current_page);
         push_opt(&mut params, "PageSize", self.page_size);
         push_opt(&mut params, "Topic", self.topic.as_ref());
@@ -122,6 +170,22 @@ pub struct TopicInfo {
     pub compact_topic: Option<bool>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub local_topic: Option<bool>,
+    /// Whether the service created the topic itself (automatic topic creation).
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub auto_create: Option<bool>,
+    /// Every setting the service reports, as it sent them: a JSON object text with string
+    /// values, including keys the service adds by itself. See [`TopicInfo::config`].
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub topic_config: Option<String>,
+    #[serde(default, deserialize_with = "tag_vo")]
+    pub tags: Vec<Tag>,
+}
+
+impl TopicInfo {
+    /// [`TopicInfo::topic_config`] as a map (empty when the service reported none).
+    pub fn config(&self) -> Result<BTreeMap<String, String>, String> {
+        parse_topic_config(self.topic_config.as_deref().unwrap_or(""))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -134,10 +198,10 @@ impl Action for GetTopicStatusRequest {
     const NAME: &'static str = "GetTopicStatus";
     type Response = GetTopicStatusResponse;
 
-    fn params(&self) -> Vec<(&'static str, String)> {
+    fn params(&self) -> Vec<Param> {
         vec![
-            ("InstanceId", self.instance_id.clone()),
-            ("Topic", self.topic.clone()),
+            param("InstanceId", self.instance_id.as_str()),
+            param("Topic", self.topic.as_str()),
         ]
     }
 }
@@ -192,10 +256,10 @@ impl Action for DeleteTopicRequest {
     const NAME: &'static str = "DeleteTopic";
     type Response = EmptyResponse;
 
-    fn params(&self) -> Vec<(&'static str, String)> {
+    fn params(&self) -> Vec<Param> {
         vec![
-            ("InstanceId", self.instance_id.clone()),
-            ("Topic", self.topic.clone()),
+            param("InstanceId", self.instance_id.as_str()),
+            param("Topic", self.topic.as_str()),
         ]
     }
 }
@@ -211,15 +275,11 @@ impl Action for ModifyTopicRemarkRequest {
     const NAME: &'static str = "ModifyTopicRemark";
     type Response = EmptyResponse;
 
-    fn version(&self) -> &'static str {
-        VERSION_2019_09_16
-    }
-
-    fn params(&self) -> Vec<(&'static str, String)> {
+    fn params(&self) -> Vec<Param> {
         vec![
-            ("InstanceId", self.instance_id.clone()),
-            ("Topic", self.topic.clone()),
-            ("Remark", self.remark.clone()),
+            param("InstanceId", self.instance_id.as_str()),
+            param("Topic", self.topic.as_str()),
+            param("Remark", self.remark.as_str()),
         ]
     }
 }
@@ -238,17 +298,81 @@ impl Action for ModifyPartitionNumRequest {
     /// AddPartitionNum is relative: a repeat after a lost answer would add twice.
     const REPEATABLE: bool = false;
 
-    fn version(&self) -> &'static str {
-        VERSION_2019_09_16
-    }
-
-    fn params(&self) -> Vec<(&'static str, String)> {
+    fn params(&self) -> Vec<Param> {
         vec![
-            ("InstanceId", self.instance_id.clone()),
-            ("Topic", self.topic.clone()),
-            ("AddPartitionNum", self.add_partition_num.to_string()),
+            param("InstanceId", self.instance_id.as_str()),
+            param("Topic", self.topic.as_str()),
+            param("AddPartitionNum", self.add_partition_num.to_string()),
         ]
     }
+}
+
+/// Sets one topic setting (one key per call: several keys are several calls). Absolute,
+/// so repeatable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateTopicConfigRequest {
+    pub instance_id: String,
+    pub topic: String,
+    /// The setting's key, e.g. `retention.ms`.
+    pub config: String,
+    /// Its value, as text (`"86400000"`).
+    pub value: String,
+}
+
+impl Action for UpdateTopicConfigRequest {
+    const NAME: &'static str = "UpdateTopicConfig";
+    type Response = EmptyResponse;
+
+    fn params(&self) -> Vec<Param> {
+        vec![
+            param("InstanceId", self.instance_id.as_str()),
+            param("Topic", self.topic.as_str()),
+            param("Config", self.config.as_str()),
+            param("Value", self.value.as_str()),
+        ]
+    }
+}
+
+/// The consumer groups subscribed to a topic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GetTopicSubscribeStatusRequest {
+    pub instance_id: String,
+    pub topic: String,
+}
+
+impl Action for GetTopicSubscribeStatusRequest {
+    const NAME: &'static str = "GetTopicSubscribeStatus";
+    type Response = GetTopicSubscribeStatusResponse;
+
+    fn params(&self) -> Vec<Param> {
+        vec![
+            param("InstanceId", self.instance_id.as_str()),
+            param("Topic", self.topic.as_str()),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetTopicSubscribeStatusResponse {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub request_id: String,
+    #[serde(default, deserialize_with = "lenient::object_or_default")]
+    pub topic_subscribe_status: TopicSubscribeStatus,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TopicSubscribeStatus {
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub topic: String,
+    #[serde(default, deserialize_with = "consumer_group_names")]
+    pub consumer_groups: Vec<String>,
+}
+
+/// A plain list of names (also accepted wrapped, or as a single name).
+fn consumer_group_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    lenient::wrapped_list(d, "ConsumerGroups")
 }
 
 /// Upper bound on pages fetched by [`Client::get_all_topics`], against a service that
@@ -264,7 +388,7 @@ impl Client {
         self.call(req, deadline).await
     }
 
-    /// One page (or, without paging parameters, the service's default page of 10000).
+    /// One page (the service's default page size is 10: see [`Client::get_all_topics`]).
     pub async fn get_topic_list(
         &self,
         req: &GetTopicListRequest,
@@ -273,22 +397,26 @@ impl Client {
         self.call(req, deadline).await
     }
 
-    /// Every topic matching `req` (its `instance_id`, `topic` filter and `page_size`),
-    /// following pages from `current_page` (default 1) until `Total` topics are in hand,
-    /// a page is short or empty, or a page brings nothing new (defends against services
-    /// that ignore paging). Topics are de-duplicated by name, in the order first seen.
+    /// Every topic matching `req` (its `instance_id`, `topic` filter and `page_size`,
+    /// default [`TOPIC_LIST_MAX_PAGE_SIZE`]), following pages from `current_page`
+    /// (default 1) until `Total` topics are in hand, a page is empty, or a page brings
+    /// nothing new (defends against services that ignore paging). Without `Total`, a page
+    /// shorter than the page size is the last. Topics are de-duplicated by name, in the
+    /// order first seen.
     pub async fn get_all_topics(
         &self,
         req: &GetTopicListRequest,
         deadline: Option<Instant>,
     ) -> Result<Vec<TopicInfo>, ApiError> {
         let mut page_req = req.clone();
+        page_req.page_size = Some(req.page_size.unwrap_or(TOPIC_LIST_MAX_PAGE_SIZE));
         let first_page = req.current_page.unwrap_or(1).max(1);
         let mut seen = HashSet::new();
         let mut topics = Vec::new();
         for page in (first_page..).take(MAX_PAGES) {
             page_req.current_page = Some(page);
             let response = self.get_topic_list(&page_req, deadline).await?;
+            let pager = Pager::of(&response, page_req.page_size);
             let received = response.topics.len();
             let mut new_items = 0;
             for topic in response.topics {
@@ -297,16 +425,7 @@ impl Client {
                     new_items += 1;
                 }
             }
-            let page_size = req
-                .page_size
-                .map(i64::from)
-                .or(response.page_size)
-                .unwrap_or(i64::MAX);
-            let total_reached = response
-                .total
-                .is_some_and(|total| topics.len() as i64 >= total);
-            let short_page = (received as i64) < page_size;
-            if received == 0 || new_items == 0 || total_reached || short_page {
+            if pager.is_last(received, new_items, topics.len()) {
                 break;
             }
         }
@@ -344,41 +463,112 @@ impl Client {
     ) -> Result<EmptyResponse, ApiError> {
         self.call(req, deadline).await
     }
+
+    pub async fn update_topic_config(
+        &self,
+        req: &UpdateTopicConfigRequest,
+        deadline: Option<Instant>,
+    ) -> Result<EmptyResponse, ApiError> {
+        self.call(req, deadline).await
+    }
+
+    pub async fn get_topic_subscribe_status(
+        &self,
+        req: &GetTopicSubscribeStatusRequest,
+        deadline: Option<Instant>,
+    ) -> Result<GetTopicSubscribeStatusResponse, ApiError> {
+        self.call(req, deadline).await
+    }
+}
+
+/// When a paged list is complete: shared by the topic and group list helpers.
+pub(crate) struct Pager {
+    total: Option<i64>,
+    page_size: i64,
+}
+
+impl Pager {
+    /// What the answer says of the list; the page size the service applied wins over the
+    /// one asked for (a service that caps pages must not end the list early).
+    pub(crate) fn of_parts(total: Option<i64>, answered: Option<i64>, asked: Option<u32>) -> Pager {
+        Pager {
+            total,
+            page_size: answered
+                .filter(|n| *n > 0)
+                .or(asked.map(i64::from))
+                .unwrap_or(i64::MAX),
+        }
+    }
+
+    fn of(response: &GetTopicListResponse, asked: Option<u32>) -> Pager {
+        Pager::of_parts(response.total, response.page_size, asked)
+    }
+
+    /// After a page of `received` items, `new_items` of them unseen, `held` in all.
+    pub(crate) fn is_last(&self, received: usize, new_items: usize, held: usize) -> bool {
+        if received == 0 || new_items == 0 {
+            return true;
+        }
+        match self.total {
+            Some(total) => held as i64 >= total,
+            None => (received as i64) < self.page_size,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::actions::VERSION_2018_10_15;
+    use crate::api::actions::VERSION_2019_09_16;
+
+    fn names(params: &[Param]) -> Vec<&str> {
+        params.iter().map(|(n, _)| n.as_ref()).collect()
+    }
+
+    fn value<'a>(params: &'a [Param], name: &str) -> Option<&'a str> {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 
     #[test]
-    fn create_topic_parameters_and_version() {
+    fn create_topic_parameters() {
         let plain = CreateTopicRequest {
             instance_id: "i".into(),
             topic: "t".into(),
             remark: "r".into(),
             ..Default::default()
         };
-        assert_eq!(
-            plain.params(),
-            vec![
-                ("InstanceId", "i".to_owned()),
-                ("Topic", "t".to_owned()),
-                ("Remark", "r".to_owned())
-            ]
-        );
-        assert_eq!(plain.version(), VERSION_2018_10_15);
+        assert_eq!(names(&plain.params()), ["InstanceId", "Topic", "Remark"]);
+        assert_eq!(plain.version(), VERSION_2019_09_16);
         let full = CreateTopicRequest {
             partition_num: Some(24),
-            local_topic: Some(false),
+            local_topic: Some(true),
             compact_topic: Some(true),
+            config: BTreeMap::from([
+                ("retention.ms".to_owned(), "86400000".to_owned()),
+                ("max.message.bytes".to_owned(), "1048576".to_owned()),
+            ]),
+            replication_factor: Some(3),
+            min_insync_replicas: Some(2),
+            tags: vec![Tag::new("team", "payments"), Tag::new("cost", "")],
             ..plain
         };
         let params = full.params();
-        assert!(params.contains(&("PartitionNum", "24".to_owned())));
-        assert!(params.contains(&("LocalTopic", "false".to_owned())));
-        assert!(params.contains(&("CompactTopic", "true".to_owned())));
-        assert_eq!(full.version(), VERSION_2019_09_16);
+        assert_eq!(value(&params, "PartitionNum"), Some("24"));
+        assert_eq!(value(&params, "LocalTopic"), Some("true"));
+        assert_eq!(value(&params, "CompactTopic"), Some("true"));
+        assert_eq!(value(&params, "ReplicationFactor"), Some("3"));
+        assert_eq!(value(&params, "MinInsyncReplicas"), Some("2"));
+        assert_eq!(
+            value(&params, "Config"),
+            Some(r#"{"max.message.bytes":"1048576","retention.ms":"86400000"}"#)
+        );
+        assert_eq!(value(&params, "Tag.1.Key"), Some("team"));
+        assert_eq!(value(&params, "Tag.1.Value"), Some("payments"));
+        assert_eq!(value(&params, "Tag.2.Key"), Some("cost"));
+        assert_eq!(value(&params, "Tag.2.Value"), Some(""));
     }
 
     #[test]
@@ -390,30 +580,110 @@ mod tests {
             topic: Some("orders".into()),
         };
         let params = req.params();
-        assert!(params.contains(&("CurrentPage", "2".to_owned())));
-        assert!(params.contains(&("PageSize", "50".to_owned())));
-        assert!(params.contains(&("Topic", "orders".to_owned())));
-        assert_eq!(req.version(), VERSION_2019_09_16);
+        assert_eq!(value(&params, "CurrentPage"), Some("2"));
+        assert_eq!(value(&params, "PageSize"), Some("50"));
+        assert_eq!(value(&params, "Topic"), Some("orders"));
         let plain = GetTopicListRequest {
             instance_id: "i".into(),
             ..Default::default()
         };
         assert_eq!(plain.params().len(), 1);
-        assert_eq!(plain.version(), VERSION_2018_10_15);
     }
 
     #[test]
-    fn modify_actions_use_the_newer_version() {
-        let remark = ModifyTopicRemarkRequest::default();
-        assert_eq!(remark.version(), VERSION_2019_09_16);
+    fn every_action_uses_the_newer_version() {
+        assert_eq!(
+            ModifyTopicRemarkRequest::default().version(),
+            VERSION_2019_09_16
+        );
+        assert_eq!(DeleteTopicRequest::default().version(), VERSION_2019_09_16);
+        assert_eq!(
+            GetTopicStatusRequest::default().version(),
+            VERSION_2019_09_16
+        );
         let grow = ModifyPartitionNumRequest {
             instance_id: "i".into(),
             topic: "t".into(),
             add_partition_num: 3,
         };
-        assert_eq!(grow.version(), VERSION_2019_09_16);
-        assert!(grow.params().contains(&("AddPartitionNum", "3".to_owned())));
-        assert_eq!(DeleteTopicRequest::default().version(), VERSION_2018_10_15);
+        assert_eq!(value(&grow.params(), "AddPartitionNum"), Some("3"));
+        const { assert!(!ModifyPartitionNumRequest::REPEATABLE) };
+        const { assert!(UpdateTopicConfigRequest::REPEATABLE) };
+    }
+
+    #[test]
+    fn update_topic_config_sends_one_key() {
+        let req = UpdateTopicConfigRequest {
+            instance_id: "i".into(),
+            topic: "t".into(),
+            config: "retention.ms".into(),
+            value: "86400000".into(),
+        };
+        assert_eq!(
+            req.params()
+                .into_iter()
+                .map(|(n, v)| (n.into_owned(), v))
+                .collect::<Vec<_>>(),
+            [
+                ("InstanceId".to_owned(), "i".to_owned()),
+                ("Topic".to_owned(), "t".to_owned()),
+                ("Config".to_owned(), "retention.ms".to_owned()),
+                ("Value".to_owned(), "86400000".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn topic_config_text_is_parsed_leniently() {
+        let parsed = parse_topic_config(
+            r#"{"retention.ms":"86400000","max.message.bytes":1048576,"x":true,"gone":null}"#,
+        )
+        .expect("object");
+        assert_eq!(parsed["retention.ms"], "86400000");
+        assert_eq!(parsed["max.message.bytes"], "1048576");
+        assert_eq!(parsed["x"], "true");
+        assert!(!parsed.contains_key("gone"));
+        assert!(parse_topic_config("").expect("empty").is_empty());
+        assert!(parse_topic_config("  ").expect("blank").is_empty());
+        for bad in ["[1]", "{\"a\":[1]}", "{not json", "\"text\""] {
+            let err = parse_topic_config(bad).expect_err(bad);
+            assert!(!err.contains("not json"), "never quotes the text: {err}");
+        }
+        let map = BTreeMap::from([("a.b".to_owned(), "1".to_owned())]);
+        assert_eq!(
+            parse_topic_config(&config_json(&map)).expect("round trip"),
+            map
+        );
+    }
+
+    #[test]
+    fn pager_follows_total_then_short_pages() {
+        // Total known: a page shorter than asked for (a capping service) is not the end.
+        let capped = Pager::of_parts(Some(250), Some(100), Some(10_000));
+        assert!(!capped.is_last(100, 100, 100));
+        assert!(capped.is_last(50, 50, 250));
+        // Without Total: a short page ends the list.
+        let bare = Pager::of_parts(None, None, Some(3));
+        assert!(!bare.is_last(3, 3, 3));
+        assert!(bare.is_last(2, 2, 5));
+        // Nothing new or nothing at all ends it too.
+        assert!(bare.is_last(3, 0, 3));
+        assert!(capped.is_last(0, 0, 100));
+    }
+
+    #[test]
+    fn parses_get_topic_subscribe_status() {
+        let body = r#"{"Code":200,"Success":true,"RequestId":"R9",
+            "TopicSubscribeStatus":{"Topic":"orders","ConsumerGroups":["billing","audit"]}}"#;
+        let parsed: GetTopicSubscribeStatusResponse = serde_json::from_str(body).expect("parses");
+        assert_eq!(parsed.topic_subscribe_status.topic, "orders");
+        assert_eq!(
+            parsed.topic_subscribe_status.consumer_groups,
+            ["billing", "audit"]
+        );
+        let empty: GetTopicSubscribeStatusResponse =
+            serde_json::from_str(r#"{"TopicSubscribeStatus":{"Topic":"t"}}"#).expect("parses");
+        assert!(empty.topic_subscribe_status.consumer_groups.is_empty());
     }
 
     #[test]
@@ -424,7 +694,9 @@ mod tests {
           "TopicList": {"TopicVO": [
             {"Topic": "orders", "InstanceId": "i1", "RegionId": "cn-hangzhou", "Remark": "r",
              "PartitionNum": 12, "CreateTime": 1566804394000, "Status": 0,
-             "StatusName": "服务中", "CompactTopic": false, "LocalTopic": "true", "Tags": {"TagVO": []}},
+             "StatusName": "服务中", "CompactTopic": false, "LocalTopic": "true", "AutoCreate": false,
+             "TopicConfig": "{\"retention.ms\":\"86400000\",\"replication-factor\":\"3\"}",
+             "Tags": {"TagVO": [{"Key": "team", "Value": "payments"}]}},
             {"Topic": "bare", "PartitionNum": "6", "Status": "1"}
           ]}
         }"#;
@@ -445,10 +717,21 @@ mod tests {
         assert_eq!(first.status_name.as_deref(), Some("服务中"));
         assert_eq!(first.compact_topic, Some(false));
         assert_eq!(first.local_topic, Some(true));
+        assert_eq!(first.auto_create, Some(false));
+        let config = first.config().expect("config object");
+        assert_eq!(config["retention.ms"], "86400000");
+        assert_eq!(config["replication-factor"], "3");
+        assert_eq!(first.tags, [Tag::new("team", "payments")]);
         let second = &parsed.topics[1];
         assert_eq!((second.partition_num, second.status), (Some(6), Some(1)));
         assert_eq!((second.compact_topic, second.local_topic), (None, None));
         assert_eq!(second.remark, "");
+        assert_eq!(
+            (second.auto_create, second.topic_config.as_deref()),
+            (None, None)
+        );
+        assert!(second.config().expect("absent is empty").is_empty());
+        assert!(second.tags.is_empty());
     }
 
     #[test]

@@ -3,19 +3,24 @@
 
 use std::sync::Arc;
 
-use super::{caller_instance, normalize_name, require_running, validate_remark};
+use super::tag::{tag_list_node, CONSUMERGROUP};
+use super::{caller_instance, normalize_name_in, require_running, tags_param, validate_remark};
 use crate::emulator::errors::ApiError;
 use crate::emulator::params::Params;
 use crate::emulator::response::Node;
 use crate::emulator::state::{now_ms, App};
-use crate::emulator::storage::{self, data, groups, topics};
+use crate::emulator::storage::{self, data, groups, tags, topics};
+
+/// GetConsumerList's largest page; also what a call without `PageSize` gets.
+const MAX_PAGE_SIZE: i64 = 10_000;
 
 type Fields = Vec<(&'static str, Node)>;
 
 pub async fn create(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fields, ApiError> {
     let instance = caller_instance(app, caller, p, false)?;
-    let group = normalize_name("ConsumerId", p.required("ConsumerId")?)?;
+    let group = normalize_name_in(p, "ConsumerId", p.required("ConsumerId")?)?;
     let remark = validate_remark(p.optional("Remark").unwrap_or(""))?;
+    let tags = tags_param(p)?;
     require_running(instance)?;
     let (instance_id, quota) = (
         instance.id().to_string(),
@@ -41,6 +46,7 @@ pub async fn create(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fiel
                 now,
                 now.saturating_add(delay),
             )?;
+            tags::set(&tx, &instance_id, CONSUMERGROUP, &group, &tags)?;
             tx.commit()?;
             Ok(())
         })
@@ -48,28 +54,78 @@ pub async fn create(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fiel
     Ok(Vec::new())
 }
 
+/// GetConsumerList. The guide's version answers the groups with their ids only; API
+/// version 2019-09-16 adds Remark, CreateTime, AutomaticallyCreatedGroup and Tags, a
+/// `ConsumerId` filter (names containing it) and paging (every group in one page when
+/// `PageSize` is absent).
 pub async fn list(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fields, ApiError> {
     let instance = caller_instance(app, caller, p, false)?;
     let instance_id = instance.id().to_string();
-    let rows = app
+    let newer = p.is_2019();
+    let (current_page, page_size, filter) = if newer {
+        let current_page = p.optional_i64("CurrentPage")?.unwrap_or(1);
+        if current_page < 1 {
+            return Err(ApiError::invalid_parameter("CurrentPage"));
+        }
+        let page_size = p.optional_i64("PageSize")?.unwrap_or(MAX_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            return Err(ApiError::invalid_parameter("PageSize"));
+        }
+        (
+            current_page,
+            page_size,
+            p.optional("ConsumerId").map(str::to_owned),
+        )
+    } else {
+        (1, MAX_PAGE_SIZE, None)
+    };
+    let (rows, mut group_tags) = app
         .db
-        .run(move |conn| groups::list_visible(conn, &instance_id, now_ms()).map_err(ApiError::from))
+        .run(move |conn| {
+            let rows = groups::list_visible(conn, &instance_id, now_ms())?;
+            Ok((rows, tags::of_type(conn, &instance_id, CONSUMERGROUP)?))
+        })
         .await?;
-    let items = rows
+    let matching: Vec<groups::GroupRecord> = rows
         .into_iter()
+        .filter(|g| filter.as_deref().is_none_or(|f| g.consumer_id.contains(f)))
+        .collect();
+    let total = matching.len() as i64;
+    let skip = usize::try_from((current_page - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+    let take = usize::try_from(page_size).unwrap_or(usize::MAX);
+    let items = matching
+        .into_iter()
+        .skip(skip)
+        .take(take)
         .map(|g| {
-            Node::Obj(vec![
-                ("ConsumerId", Node::Str(g.consumer_id)),
+            let mut fields = vec![
+                ("ConsumerId", Node::str(g.consumer_id.as_str())),
                 ("InstanceId", Node::str(instance.id())),
                 ("RegionId", Node::str(instance.region())),
-                ("Remark", Node::Str(g.remark)),
-            ])
+            ];
+            if newer {
+                fields.push(("Remark", Node::str(g.remark.as_str())));
+                fields.push(("CreateTime", Node::Int(g.create_time_ms)));
+                fields.push(("AutomaticallyCreatedGroup", Node::Bool(g.auto_created)));
+                let tags = group_tags.remove(&g.consumer_id).unwrap_or_default();
+                fields.push(("Tags", tag_list_node(tags)));
+            }
+            Node::Obj(fields)
         })
         .collect();
-    Ok(vec![(
+    let list = (
         "ConsumerList",
         Node::Obj(vec![("ConsumerVO", Node::List(items))]),
-    )])
+    );
+    if !newer {
+        return Ok(vec![list]);
+    }
+    Ok(vec![
+        ("CurrentPage", Node::Int(current_page)),
+        ("PageSize", Node::Int(page_size)),
+        ("Total", Node::Int(total)),
+        list,
+    ])
 }
 
 /// One partition's progress: (partition, broker offset, consumer offset, last consumed time).
@@ -77,7 +133,7 @@ type PartitionProgress = (i64, i64, i64, i64);
 
 pub async fn progress(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fields, ApiError> {
     let instance = caller_instance(app, caller, p, false)?;
-    let group = normalize_name("ConsumerId", p.required("ConsumerId")?)?;
+    let group = normalize_name_in(p, "ConsumerId", p.required("ConsumerId")?)?;
     let instance_id = instance.id().to_string();
     let per_topic: Vec<(String, Vec<PartitionProgress>)> = app
         .db
@@ -164,7 +220,7 @@ pub async fn progress(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fi
 
 pub async fn delete(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fields, ApiError> {
     let instance = caller_instance(app, caller, p, false)?;
-    let group = normalize_name("ConsumerId", p.required("ConsumerId")?)?;
+    let group = normalize_name_in(p, "ConsumerId", p.required("ConsumerId")?)?;
     require_running(instance)?;
     let instance_id = instance.id().to_string();
     let delay = app.settings.visibility_delay_ms();

@@ -1,9 +1,13 @@
 //! The API's actions: lookup by name and version, shared validation, dispatch.
 
+pub mod access;
+pub mod allowed_ip;
 pub mod consumer_group;
 pub mod consumer_offset;
 pub mod instance;
+pub mod tag;
 pub mod topic;
+pub mod topic_config;
 
 use std::sync::Arc;
 
@@ -14,7 +18,8 @@ use super::state::{App, Instance};
 
 /// The guide's API version.
 pub const VERSION_2018: &str = "2018-10-15";
-/// The newer API version (adds ModifyTopicRemark, ModifyPartitionNum, UpdateConsumerOffset).
+/// The newer API version: ModifyTopicRemark, ModifyPartitionNum, UpdateConsumerOffset, topic
+/// settings, tags, SASL users, ACLs and allowlists, and more fields in the answers.
 pub const VERSION_2019: &str = "2019-09-16";
 
 /// Topic and group names: 3 to 64 characters after truncation.
@@ -39,10 +44,23 @@ pub enum Action {
     GetConsumerProgress,
     DeleteConsumerGroup,
     UpdateConsumerOffset,
+    UpdateTopicConfig,
+    GetTopicSubscribeStatus,
+    TagResources,
+    UntagResources,
+    ListTagResources,
+    CreateSaslUser,
+    DeleteSaslUser,
+    DescribeSaslUsers,
+    CreateAcl,
+    DeleteAcl,
+    DescribeAcls,
+    GetAllowedIpList,
+    UpdateAllowedIp,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 25] = [
         Action::GetInstanceList,
         Action::CreateTopic,
         Action::GetTopicList,
@@ -55,6 +73,19 @@ impl Action {
         Action::GetConsumerProgress,
         Action::DeleteConsumerGroup,
         Action::UpdateConsumerOffset,
+        Action::UpdateTopicConfig,
+        Action::GetTopicSubscribeStatus,
+        Action::TagResources,
+        Action::UntagResources,
+        Action::ListTagResources,
+        Action::CreateSaslUser,
+        Action::DeleteSaslUser,
+        Action::DescribeSaslUsers,
+        Action::CreateAcl,
+        Action::DeleteAcl,
+        Action::DescribeAcls,
+        Action::GetAllowedIpList,
+        Action::UpdateAllowedIp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -71,14 +102,36 @@ impl Action {
             Action::GetConsumerProgress => "GetConsumerProgress",
             Action::DeleteConsumerGroup => "DeleteConsumerGroup",
             Action::UpdateConsumerOffset => "UpdateConsumerOffset",
+            Action::UpdateTopicConfig => "UpdateTopicConfig",
+            Action::GetTopicSubscribeStatus => "GetTopicSubscribeStatus",
+            Action::TagResources => "TagResources",
+            Action::UntagResources => "UntagResources",
+            Action::ListTagResources => "ListTagResources",
+            Action::CreateSaslUser => "CreateSaslUser",
+            Action::DeleteSaslUser => "DeleteSaslUser",
+            Action::DescribeSaslUsers => "DescribeSaslUsers",
+            Action::CreateAcl => "CreateAcl",
+            Action::DeleteAcl => "DeleteAcl",
+            Action::DescribeAcls => "DescribeAcls",
+            Action::GetAllowedIpList => "GetAllowedIpList",
+            Action::UpdateAllowedIp => "UpdateAllowedIp",
         }
     }
 
-    /// Only in API version 2019-09-16.
+    /// Only in API version 2019-09-16: all but the guide's nine actions (the official
+    /// 2018-10-15 SDK has exactly those nine).
     fn is_2019_only(self) -> bool {
-        matches!(
+        !matches!(
             self,
-            Action::ModifyTopicRemark | Action::ModifyPartitionNum | Action::UpdateConsumerOffset
+            Action::GetInstanceList
+                | Action::CreateTopic
+                | Action::GetTopicList
+                | Action::GetTopicStatus
+                | Action::DeleteTopic
+                | Action::CreateConsumerGroup
+                | Action::GetConsumerList
+                | Action::GetConsumerProgress
+                | Action::DeleteConsumerGroup
         )
     }
 
@@ -99,11 +152,12 @@ pub async fn execute(
     app: &Arc<App>,
     caller: &str,
     action: Action,
+    version: &str,
     params: &ParamMap,
 ) -> Result<Vec<(&'static str, Node)>, ApiError> {
-    let p = Params::new(params);
+    let p = Params::with_version(params, version);
     match action {
-        Action::GetInstanceList => instance::get_instance_list(app, caller, &p),
+        Action::GetInstanceList => instance::get_instance_list(app, caller, &p).await,
         Action::CreateTopic => topic::create(app, caller, &p).await,
         Action::GetTopicList => topic::list(app, caller, &p).await,
         Action::GetTopicStatus => topic::status(app, caller, &p).await,
@@ -115,6 +169,19 @@ pub async fn execute(
         Action::GetConsumerProgress => consumer_group::progress(app, caller, &p).await,
         Action::DeleteConsumerGroup => consumer_group::delete(app, caller, &p).await,
         Action::UpdateConsumerOffset => consumer_offset::update(app, caller, &p).await,
+        Action::UpdateTopicConfig => topic::update_config(app, caller, &p).await,
+        Action::GetTopicSubscribeStatus => topic::subscribe_status(app, caller, &p).await,
+        Action::TagResources => tag::tag(app, caller, &p).await,
+        Action::UntagResources => tag::untag(app, caller, &p).await,
+        Action::ListTagResources => tag::list(app, caller, &p).await,
+        Action::CreateSaslUser => access::create_user(app, caller, &p).await,
+        Action::DeleteSaslUser => access::delete_user(app, caller, &p).await,
+        Action::DescribeSaslUsers => access::describe_users(app, caller, &p).await,
+        Action::CreateAcl => access::create_acl(app, caller, &p).await,
+        Action::DeleteAcl => access::delete_acl(app, caller, &p).await,
+        Action::DescribeAcls => access::describe_acls(app, caller, &p).await,
+        Action::GetAllowedIpList => allowed_ip::list(app, caller, &p).await,
+        Action::UpdateAllowedIp => allowed_ip::update(app, caller, &p).await,
     }
 }
 
@@ -144,16 +211,27 @@ pub fn require_running(instance: &Instance) -> Result<(), ApiError> {
 }
 
 /// Validates a topic or group name: `[A-Za-z0-9_-]`, at least 3 characters; longer than
-/// 64 is silently truncated to its first 64 characters, as the service does.
+/// 64 is silently truncated to its first 64 characters, as the service does. This is the
+/// guide's rule (API version 2018-10-15); see [`normalize_name_in`].
 pub fn normalize_name(field: &str, raw: &str) -> Result<String, ApiError> {
-    if !raw
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        return Err(ApiError::field_invalid(
-            field,
-            "only letters, digits, \"_\" and \"-\" are allowed",
-        ));
+    normalize(field, raw, false)
+}
+
+/// [`normalize_name`] as the call's API version documents it: the 2019-09-16 SDK also
+/// allows `.` in topic and group names of reserved instances.
+pub fn normalize_name_in(p: &Params<'_>, field: &str, raw: &str) -> Result<String, ApiError> {
+    normalize(field, raw, p.is_2019())
+}
+
+fn normalize(field: &str, raw: &str, dots: bool) -> Result<String, ApiError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || (dots && c == '.');
+    if !raw.chars().all(allowed) {
+        let why = if dots {
+            "only letters, digits, \"_\", \"-\" and \".\" are allowed"
+        } else {
+            "only letters, digits, \"_\" and \"-\" are allowed"
+        };
+        return Err(ApiError::field_invalid(field, why));
     }
     if raw.len() < NAME_MIN {
         return Err(ApiError::field_invalid(
@@ -181,6 +259,11 @@ pub fn validate_remark(raw: &str) -> Result<String, ApiError> {
     Ok(raw.to_string())
 }
 
+/// Tags of a create or TagResources call (`Tag.N.Key`, `Tag.N.Value`), validated.
+pub fn tags_param(p: &Params<'_>) -> Result<Vec<(String, String)>, ApiError> {
+    tag::tags_param(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +288,19 @@ mod tests {
                 .code,
             "InvalidAction.NotFound"
         );
+        for action in [
+            "CreateSaslUser",
+            "TagResources",
+            "UpdateAllowedIp",
+            "DescribeAcls",
+        ] {
+            assert!(Action::lookup(action, VERSION_2019).is_ok(), "{action}");
+            assert_eq!(
+                Action::lookup(action, VERSION_2018).unwrap_err().code,
+                "InvalidAction.NotFound",
+                "{action}"
+            );
+        }
         assert_eq!(
             Action::lookup("Nope", VERSION_2018).unwrap_err().status,
             404

@@ -737,7 +737,10 @@ mod tests {
         assert!(c.has_members("i", "g"));
 
         // The second leaves: the first rebalances alone.
-        assert_eq!(c.leave("i", "g", &[second.member_id.clone()]), vec![0]);
+        assert_eq!(
+            c.leave("i", "g", std::slice::from_ref(&second.member_id)),
+            vec![0]
+        );
         assert_eq!(c.state("i", "g").unwrap().0, GroupState::PreparingRebalance);
         let alone = c.join("i", "g", request(&first.member_id, "a")).await;
         assert_eq!((alone.generation, alone.members.len()), (3, 1));

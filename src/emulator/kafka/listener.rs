@@ -174,7 +174,7 @@ async fn sweep_expired(app: &Arc<App>) {
         .instances
         .iter()
         .map(|i| {
-            let keep_ms = i64::from(i.config.msg_retain_hours) * 3_600_000;
+            let keep_ms = i.config.msg_retain_hours * 3_600_000;
             (i.id().to_string(), now_ms().saturating_sub(keep_ms))
         })
         .collect();

@@ -105,6 +105,9 @@ fn lookup(
         partition_num: partitions.unwrap_or(auto.partitions),
         local_topic: false,
         compact_topic: false,
+        config: &std::collections::BTreeMap::new(),
+        replication_factor: 3,
+        min_insync_replicas: 2,
     };
     let visible_at = now.saturating_add(auto.delay_ms);
     topics::insert(conn, instance_id, &new, now, visible_at)?;

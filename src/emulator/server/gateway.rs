@@ -269,7 +269,7 @@ async fn process(
         }
     }
 
-    let mut call = match actions::execute(app, &caller, action, &params).await {
+    let mut call = match actions::execute(app, &caller, action, version, &params).await {
         Ok(fields) => {
             let body = render(
                 ctx.format,

@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 pub struct GroupRecord {
     pub consumer_id: String,
     pub remark: String,
+    pub auto_created: bool,
     pub create_time_ms: i64,
     pub visible_at_ms: i64,
     pub deleted_at_ms: Option<i64>,
@@ -22,7 +23,7 @@ impl GroupRecord {
 }
 
 const COLUMNS: &str =
-    "consumer_id, remark, create_time_ms, visible_at_ms, deleted_at_ms, gone_at_ms";
+    "consumer_id, remark, create_time_ms, visible_at_ms, deleted_at_ms, gone_at_ms, auto_created";
 const NOT_GONE: &str = "(gone_at_ms IS NULL OR gone_at_ms > ?2)";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<GroupRecord> {
@@ -33,6 +34,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<GroupRecord> {
         visible_at_ms: r.get(3)?,
         deleted_at_ms: r.get(4)?,
         gone_at_ms: r.get(5)?,
+        auto_created: r.get(6)?,
     })
 }
 

@@ -2,10 +2,12 @@
 //! action runs as one transaction on it, which makes concurrent writers serialize and
 //! leaves exactly one winner for conflicting creates.
 
+pub mod access;
 pub mod data;
 pub mod groups;
 pub mod instances;
 pub mod kafka_log;
+pub mod tags;
 pub mod topics;
 
 use std::path::Path;
@@ -70,6 +72,65 @@ CREATE TABLE consumer_offsets (
     updated_ms       INTEGER NOT NULL,
     PRIMARY KEY (instance_id, consumer_id, topic, partition)
 ) WITHOUT ROWID;
+"#,
+    // API version 2019-09-16: topic settings and replication, tags, SASL users, ACLs and
+    // IP allowlists. `config` holds only the keys a client set (JSON object, string values).
+    r#"
+ALTER TABLE topics ADD COLUMN config TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE topics ADD COLUMN replication_factor INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE topics ADD COLUMN min_insync_replicas INTEGER NOT NULL DEFAULT 2;
+ALTER TABLE topics ADD COLUMN auto_create INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE consumer_groups ADD COLUMN auto_created INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE tags (
+    id            INTEGER PRIMARY KEY,
+    instance_id   TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    tag_key       TEXT NOT NULL,
+    tag_value     TEXT NOT NULL,
+    UNIQUE (instance_id, resource_type, name, tag_key)
+);
+CREATE TABLE sasl_users (
+    id             INTEGER PRIMARY KEY,
+    instance_id    TEXT NOT NULL,
+    username       TEXT NOT NULL,
+    user_type      TEXT NOT NULL,
+    password       TEXT NOT NULL,
+    create_time_ms INTEGER NOT NULL,
+    visible_at_ms  INTEGER NOT NULL,
+    deleted_at_ms  INTEGER,
+    gone_at_ms     INTEGER,
+    UNIQUE (instance_id, username, user_type)
+);
+CREATE TABLE acls (
+    id              INTEGER PRIMARY KEY,
+    instance_id     TEXT NOT NULL,
+    username        TEXT NOT NULL,
+    resource_type   TEXT NOT NULL,
+    resource_name   TEXT NOT NULL,
+    pattern_type    TEXT NOT NULL,
+    operation_type  TEXT NOT NULL,
+    permission_type TEXT NOT NULL,
+    host            TEXT NOT NULL,
+    create_time_ms  INTEGER NOT NULL,
+    visible_at_ms   INTEGER NOT NULL,
+    deleted_at_ms   INTEGER,
+    gone_at_ms      INTEGER
+);
+CREATE INDEX acls_lookup ON acls (instance_id, username, resource_type, resource_name);
+CREATE TABLE allowed_ips (
+    id             INTEGER PRIMARY KEY,
+    instance_id    TEXT NOT NULL,
+    list_type      TEXT NOT NULL,
+    port_range     TEXT NOT NULL,
+    entry          TEXT NOT NULL,
+    description    TEXT NOT NULL,
+    create_time_ms INTEGER NOT NULL,
+    visible_at_ms  INTEGER NOT NULL,
+    deleted_at_ms  INTEGER,
+    gone_at_ms     INTEGER
+);
+CREATE INDEX allowed_ips_lookup ON allowed_ips (instance_id, list_type, port_range);
 "#,
     r#"
 -- The Kafka listener's logs: each produced batch as the producer sent it, beside its offset
@@ -200,7 +261,8 @@ fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
 /// Removes every topic, group, message and offset (instances keep their times).
 pub fn clear_state(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
-        "DELETE FROM topics; DELETE FROM consumer_groups; DELETE FROM message_batches; DELETE FROM consumer_offsets;",
+        "DELETE FROM topics; DELETE FROM consumer_groups; DELETE FROM message_batches; DELETE FROM consumer_offsets;
+         DELETE FROM tags; DELETE FROM sasl_users; DELETE FROM acls; DELETE FROM allowed_ips;",
     )
 }
 
@@ -217,6 +279,18 @@ pub fn purge_gone(conn: &Connection, instance_id: &str, now_ms: i64) -> rusqlite
            OR consumer_id IN (SELECT consumer_id FROM consumer_groups WHERE instance_id = ?1 AND gone_at_ms <= ?2))",
         rusqlite::params![instance_id, now_ms],
     )?;
+    conn.execute(
+        "DELETE FROM tags WHERE instance_id = ?1 AND (
+           (resource_type = 'TOPIC' AND name IN (SELECT topic FROM topics WHERE instance_id = ?1 AND gone_at_ms <= ?2))
+           OR (resource_type = 'CONSUMERGROUP' AND name IN (SELECT consumer_id FROM consumer_groups WHERE instance_id = ?1 AND gone_at_ms <= ?2)))",
+        rusqlite::params![instance_id, now_ms],
+    )?;
+    for table in ["sasl_users", "acls", "allowed_ips"] {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE instance_id = ?1 AND gone_at_ms <= ?2"),
+            rusqlite::params![instance_id, now_ms],
+        )?;
+    }
     conn.execute(
         "DELETE FROM topics WHERE instance_id = ?1 AND gone_at_ms <= ?2",
         rusqlite::params![instance_id, now_ms],
@@ -250,6 +324,39 @@ mod tests {
         assert_eq!(version, MIGRATIONS.len() as i64);
         let times = db.run_blocking(|c| instances::ensure(c, "i-1", 99).unwrap());
         assert_eq!(times.0, 5, "create time is kept across restarts");
+    }
+
+    /// A database written before the Kafka listener's migration (the 2019-09-16 schema)
+    /// gains the log tables and keeps its committed offsets.
+    #[test]
+    fn a_database_without_the_kafka_tables_migrates_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let mut conn = Connection::open(&path).unwrap();
+        for (index, sql) in MIGRATIONS[..2].iter().enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", index as i64 + 1)
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO consumer_offsets (instance_id, consumer_id, topic, partition, committed_offset, updated_ms)
+             VALUES ('i-1', 'g', 't', 0, 7, 1)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (offset, metadata): (i64, String) = conn
+            .query_row(
+                "SELECT committed_offset, metadata FROM consumer_offsets WHERE consumer_id = 'g'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((offset, metadata.as_str()), (7, ""));
+        let batches: i64 = conn
+            .query_row("SELECT COUNT(*) FROM record_batches", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(batches, 0);
     }
 
     #[test]

@@ -12,6 +12,11 @@ pub struct TopicRecord {
     pub local_topic: bool,
     pub compact_topic: bool,
     pub status: i64,
+    /// The settings a client set (the answer adds the defaults and the service's own keys).
+    pub config: std::collections::BTreeMap<String, String>,
+    pub replication_factor: i64,
+    pub min_insync_replicas: i64,
+    pub auto_create: bool,
     pub create_time_ms: i64,
     pub visible_at_ms: i64,
     pub deleted_at_ms: Option<i64>,
@@ -34,11 +39,15 @@ pub struct NewTopic<'a> {
     pub partition_num: i64,
     pub local_topic: bool,
     pub compact_topic: bool,
+    pub config: &'a std::collections::BTreeMap<String, String>,
+    pub replication_factor: i64,
+    pub min_insync_replicas: i64,
 }
 
 const COLUMNS: &str =
     "topic, remark, partition_num, local_topic, compact_topic, status, create_time_ms, \
-                       visible_at_ms, deleted_at_ms, gone_at_ms";
+                       visible_at_ms, deleted_at_ms, gone_at_ms, config, replication_factor, \
+                       min_insync_replicas, auto_create";
 const NOT_GONE: &str = "(gone_at_ms IS NULL OR gone_at_ms > ?2)";
 const VISIBLE: &str = "visible_at_ms <= ?2 AND (gone_at_ms IS NULL OR gone_at_ms > ?2)";
 
@@ -54,6 +63,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TopicRecord> {
         visible_at_ms: r.get(7)?,
         deleted_at_ms: r.get(8)?,
         gone_at_ms: r.get(9)?,
+        // Written only by this module, so always an object of strings; anything else reads
+        // as no settings rather than failing the whole list.
+        config: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
+        replication_factor: r.get(11)?,
+        min_insync_replicas: r.get(12)?,
+        auto_create: r.get(13)?,
     })
 }
 
@@ -92,8 +107,8 @@ pub fn insert(
 ) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO topics (instance_id, topic, remark, partition_num, local_topic, compact_topic, status,
-                             create_time_ms, visible_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
+                             create_time_ms, visible_at_ms, config, replication_factor, min_insync_replicas)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10, ?11)",
         params![
             instance_id,
             new.topic,
@@ -102,7 +117,10 @@ pub fn insert(
             new.local_topic,
             new.compact_topic,
             now_ms,
-            visible_at_ms
+            visible_at_ms,
+            config_text(new.config),
+            new.replication_factor,
+            new.min_insync_replicas
         ],
     )?;
     Ok(())
@@ -131,6 +149,25 @@ pub fn set_remark(
     conn.execute(
         "UPDATE topics SET remark = ?3 WHERE instance_id = ?1 AND topic = ?2",
         params![instance_id, topic, remark],
+    )?;
+    Ok(())
+}
+
+fn config_text(config: &std::collections::BTreeMap<String, String>) -> String {
+    // A map of strings always serializes.
+    serde_json::to_string(config).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Replaces the settings a client set.
+pub fn set_config(
+    conn: &Connection,
+    instance_id: &str,
+    topic: &str,
+    config: &std::collections::BTreeMap<String, String>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE topics SET config = ?3 WHERE instance_id = ?1 AND topic = ?2",
+        params![instance_id, topic, config_text(config)],
     )?;
     Ok(())
 }
