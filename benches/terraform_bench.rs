@@ -21,7 +21,8 @@
 //! `BENCH_WRITE_RATE` [20], `BENCH_VISIBILITY_MS` [1000], `BENCH_PARALLELISM` [100],
 //! `BENCH_REPORT` [file to write the table to as well], `BENCH_PROCESS_RUNS` [1; 0 skips
 //! the many-processes case: 8 applies at once, one machine and two],
-//! `BENCH_PROCESSES_ONLY` [0; 1: only that case]. Quick check:
+//! `BENCH_PROCESSES_ONLY` [0; 1: only that case], `BENCH_SETTINGS` [1; 0 skips the refresh
+//! of topics with settings and tags]. Quick check:
 //! `BENCH_N=30 BENCH_RUNS=1 BENCH_INSTANCES=1 BENCH_TERRAFORM=1.15.5 cargo bench --bench terraform_bench`.
 
 #[path = "../tests/common/mod.rs"]
@@ -32,6 +33,8 @@ mod floor;
 mod processes;
 #[path = "terraform_bench/procs.rs"]
 mod procs;
+#[path = "terraform_bench/settings.rs"]
+mod settings;
 #[path = "terraform_bench/stats.rs"]
 mod stats;
 
@@ -81,6 +84,8 @@ struct Settings {
     process_runs: usize,
     /// Only the many-processes case.
     processes_only: bool,
+    /// The refresh of topics with settings and tags.
+    settings_case: bool,
 }
 
 fn env_list(name: &str, default: &str) -> Vec<String> {
@@ -130,6 +135,7 @@ impl Settings {
             report: std::env::var_os("BENCH_REPORT").map(PathBuf::from),
             process_runs: env_num("BENCH_PROCESS_RUNS").unwrap_or(1),
             processes_only: std::env::var("BENCH_PROCESSES_ONLY").is_ok_and(|v| v == "1"),
+            settings_case: std::env::var("BENCH_SETTINGS").map_or(true, |v| v != "0"),
         }
     }
 
@@ -221,6 +227,9 @@ fn main() {
 
     if settings.process_runs > 0 {
         processes::run(&settings, &mut table);
+    }
+    if settings.settings_case && !settings.processes_only {
+        settings::run(&settings, &mut table);
     }
 
     let text = table.render(&settings, started.elapsed().as_secs_f64());

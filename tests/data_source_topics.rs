@@ -289,3 +289,71 @@ fn an_invalid_regex_is_a_plan_time_error_at_its_attribute() {
         );
     });
 }
+
+#[test]
+fn tags_filter_topics_and_groups_and_settings_and_tags_are_listed_at_no_extra_cost() {
+    for_each_terraform(|tf| {
+        let emu = Emulator::start();
+        let seeded = seed(
+            &tf,
+            &emu,
+            &format!(
+                r#"
+resource "alikafka_topic" "t" {{
+  for_each    = {{ pay-a = "payments", pay-b = "payments", web-a = "web" }}
+  instance_id = "{INSTANCE_HZ}"
+  topic       = each.key
+  remark      = "Tagged"
+  local_topic = true
+  config      = {{ "max.message.bytes" = 2097152 }}
+  tags        = {{ team = each.value, env = "prod" }}
+}}
+
+resource "alikafka_consumer_group" "g" {{
+  for_each    = {{ pay-group = "payments", web-group = "web" }}
+  instance_id = "{INSTANCE_HZ}"
+  consumer_id = each.key
+  tags        = {{ team = each.value }}
+}}
+"#
+            ),
+        );
+        let ws = Workspace::new(&tf, &emu);
+        ws.write_config(&format!(
+            r#"
+data "alikafka_topics" "payments" {{
+  instance_id = "{INSTANCE_HZ}"
+  tags        = {{ team = "payments", env = "prod" }}
+}}
+
+data "alikafka_consumer_groups" "payments" {{
+  instance_id = "{INSTANCE_HZ}"
+  tags        = {{ team = "payments" }}
+}}
+
+output "topics" {{ value = data.alikafka_topics.payments.names }}
+output "groups" {{ value = data.alikafka_consumer_groups.payments.names }}
+output "first" {{ value = data.alikafka_topics.payments.topics[0] }}
+"#
+        ));
+        emu.control_delete("metrics");
+        ws.apply();
+        let outputs = ws.outputs();
+        let mut topics = names(&outputs["topics"]);
+        topics.sort();
+        assert_eq!(topics, ["pay-a", "pay-b"]);
+        assert_eq!(names(&outputs["groups"]), ["pay-group"]);
+        let first = &outputs["first"];
+        assert_eq!(first["tags"], json!({"team": "payments", "env": "prod"}));
+        assert_eq!(first["config"]["max.message.bytes"], "2097152", "{first}");
+        assert!(
+            first["config"]["replication-factor"].is_string(),
+            "every setting the service reports: {first}"
+        );
+        // One list per instance, whatever the filters: tags come with the lists.
+        assert_eq!(emu.requests_of("GetTopicList"), 1, "{}", emu.metrics());
+        assert_eq!(emu.requests_of("GetConsumerList"), 1, "{}", emu.metrics());
+        assert_eq!(emu.requests_of("ListTagResources"), 0, "{}", emu.metrics());
+        drop(seeded);
+    });
+}

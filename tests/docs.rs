@@ -5,6 +5,9 @@
 //!   page with the right type and flags, and nothing documented is missing from the schema.
 //!   Nested attributes (`timeouts.create`) and fields of lists of objects (`instances.name`,
 //!   `topics.partitions.partition`) are documented in "Nested Schema for" sections.
+//! - Every provider function (`functions` in the schema, Terraform 1.8+) has its page in
+//!   `docs/functions/`, whose signature and numbered arguments are the function's, and no page
+//!   documents a function the provider lacks.
 //! - Every page shows its example files verbatim; every example directory passes
 //!   `terraform fmt -check` and `terraform validate`.
 //! - The policy example does what `docs/guides/policy-checks.md` says, against the emulator.
@@ -53,6 +56,8 @@ struct DocAttribute {
     type_label: String,
     category: Category,
     sensitive: bool,
+    /// Flagged `Write-only` (Terraform 1.11+ write-only attributes).
+    write_only: bool,
     line: usize,
 }
 
@@ -217,10 +222,11 @@ fn parse_doc_attributes(markdown: &str) -> Result<Vec<DocAttribute>, Vec<String>
         if !TYPE_LABELS.contains(&type_label.as_str()) {
             problems.push(format!("line {line_no}: unknown type {type_label:?}"));
         }
-        let mut sensitive = false;
+        let (mut sensitive, mut write_only) = (false, false);
         for flag in parts {
             match flag {
                 "Sensitive" => sensitive = true,
+                "Write-only" => write_only = true,
                 "Deprecated" => {}
                 other => problems.push(format!("line {line_no}: unknown flag {other:?}")),
             }
@@ -234,6 +240,7 @@ fn parse_doc_attributes(markdown: &str) -> Result<Vec<DocAttribute>, Vec<String>
             type_label,
             category,
             sensitive,
+            write_only,
             line: line_no,
         });
     }
@@ -257,6 +264,7 @@ struct SchemaAttribute {
     type_labels: Vec<&'static str>,
     category: Category,
     sensitive: bool,
+    write_only: bool,
 }
 
 fn category_of(attr: &Value) -> Category {
@@ -351,6 +359,7 @@ fn flatten_into(block: &Value, prefix: &str, out: &mut Vec<SchemaAttribute>) {
                 type_labels: labels,
                 category,
                 sensitive: false,
+                write_only: false,
             });
             flatten_into(&nested["block"], &format!("{path}."), out);
         }
@@ -359,6 +368,7 @@ fn flatten_into(block: &Value, prefix: &str, out: &mut Vec<SchemaAttribute>) {
 
 fn flatten_attribute(path: &str, attr: &Value, category: Category, out: &mut Vec<SchemaAttribute>) {
     let sensitive = attr["sensitive"] == true;
+    let write_only = attr["write_only"] == true;
     if let Some(nested) = attr.get("nested_type") {
         let labels = match nested["nesting_mode"].as_str().unwrap_or_default() {
             "list" => vec!["Attributes List", "List of Object"],
@@ -371,6 +381,7 @@ fn flatten_attribute(path: &str, attr: &Value, category: Category, out: &mut Vec
             type_labels: labels,
             category,
             sensitive,
+            write_only,
         });
         if let Some(children) = nested["attributes"].as_object() {
             for (name, child) in children {
@@ -385,6 +396,7 @@ fn flatten_attribute(path: &str, attr: &Value, category: Category, out: &mut Vec
         type_labels: labels,
         category,
         sensitive,
+        write_only,
     });
     // Fields of a cty object have no flags of their own: they are listed like their parent.
     if let Some(fields) = object_attrs {
@@ -422,6 +434,12 @@ fn compare(page: &str, docs: &[DocAttribute], schema: &[SchemaAttribute]) -> Vec
             problems.push(format!(
                 "{page}:{}: `{}` sensitive in docs: {}, in the schema: {}",
                 d.line, s.path, d.sensitive, s.sensitive
+            ));
+        }
+        if d.write_only != s.write_only {
+            problems.push(format!(
+                "{page}:{}: `{}` write-only in docs: {}, in the schema: {}",
+                d.line, s.path, d.write_only, s.write_only
             ));
         }
     }
@@ -508,7 +526,9 @@ fn documented_types(kind: Kind) -> Vec<String> {
 }
 
 /// Checks one page against its schema block: attributes, front matter, sections, examples.
-fn check_page(kind: Kind, type_name: &str, block: &Value) -> Vec<String> {
+/// Terraform before 1.11 does not report write-only attributes (`reports_write_only`
+/// false): the pages' `Write-only` flags are then not compared.
+fn check_page(kind: Kind, type_name: &str, block: &Value, reports_write_only: bool) -> Vec<String> {
     let page = doc_page(kind, type_name);
     let shown = page
         .strip_prefix(repo())
@@ -577,7 +597,207 @@ fn check_page(kind: Kind, type_name: &str, block: &Value) -> Vec<String> {
         Err(parse_problems) => {
             problems.extend(parse_problems.into_iter().map(|p| format!("{shown}: {p}")))
         }
-        Ok(docs) => problems.extend(compare(&shown, &docs, &flatten_block(block))),
+        Ok(mut docs) => {
+            if !reports_write_only {
+                docs.iter_mut().for_each(|d| d.write_only = false);
+            }
+            problems.extend(compare(&shown, &docs, &flatten_block(block)))
+        }
+    }
+    problems
+}
+
+/// A cty type (JSON form) as function signatures spell it: `string`, `object`, `list of string`.
+fn signature_type(ty: &Value) -> String {
+    match ty {
+        Value::String(name) => name.clone(),
+        Value::Array(parts) => match parts.first().and_then(Value::as_str) {
+            Some(kind @ ("list" | "set" | "map")) => {
+                format!("{kind} of {}", signature_type(&parts[1]))
+            }
+            Some(kind) => kind.to_string(),
+            None => "dynamic".to_string(),
+        },
+        _ => "dynamic".to_string(),
+    }
+}
+
+/// A cty type as argument lists label it: `String`, `Object`, `List of String`.
+fn argument_label(ty: &Value) -> String {
+    signature_type(ty)
+        .split(' ')
+        .map(|word| match word {
+            "of" => "of".to_string(),
+            "bool" => "Boolean".to_string(),
+            other => {
+                let mut chars = other.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Checks the page of provider function `name` against its entry under `functions` in
+/// `providers schema -json`.
+fn check_function_page(name: &str, function: &Value) -> Vec<String> {
+    let page = repo().join(format!("docs/functions/{name}.md"));
+    let shown = format!("docs/functions/{name}.md");
+    if !page.exists() {
+        return vec![format!("function {name}: no page at {shown}")];
+    }
+    let markdown = read(&page);
+    let mut problems = Vec::new();
+    match front_matter(&markdown) {
+        None => problems.push(format!("{shown}: no front matter")),
+        Some(keys) => {
+            for key in ["page_title", "subcategory", "description"] {
+                if !keys.contains_key(key) {
+                    problems.push(format!("{shown}: front matter lacks `{key}`"));
+                }
+            }
+        }
+    }
+    let headings: Vec<&str> = prose_lines(&markdown)
+        .into_iter()
+        .map(|(_, l)| l.trim_end())
+        .collect();
+    let title = format!("# function: {name}");
+    for section in [
+        title.as_str(),
+        "## Example Usage",
+        "## Signature",
+        "## Arguments",
+        "## Return Value",
+    ] {
+        if !headings.contains(&section) {
+            problems.push(format!("{shown}: no `{section}` line"));
+        }
+    }
+
+    let parameters = function["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut spelled: Vec<String> = parameters
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["name"].as_str().unwrap_or_default(),
+                signature_type(&p["type"])
+            )
+        })
+        .collect();
+    if let Some(variadic) = function.get("variadic_parameter").filter(|v| v.is_object()) {
+        spelled.push(format!(
+            "...{} {}",
+            variadic["name"].as_str().unwrap_or_default(),
+            signature_type(&variadic["type"])
+        ));
+    }
+    let signature = format!(
+        "{name}({}) {}",
+        spelled.join(", "),
+        signature_type(&function["return_type"])
+    );
+    let blocks = code_blocks(&markdown);
+    if !blocks
+        .iter()
+        .any(|(info, body)| info == "text" && body.trim_end() == signature)
+    {
+        problems.push(format!(
+            "{shown}: no ```text block holding the signature `{signature}`"
+        ));
+    }
+
+    // The numbered arguments, in order, with their types: ``1. `name` (String) ...``.
+    let item = regex::Regex::new(r"^(\d+)\. `([a-z0-9_]+)` \(([^)]+)\)").expect("static regex");
+    let mut in_arguments = false;
+    let mut documented = Vec::new();
+    for (_, line) in prose_lines(&markdown) {
+        if let Some(title) = line.strip_prefix("## ") {
+            in_arguments = title.trim() == "Arguments";
+            continue;
+        }
+        if in_arguments {
+            if let Some(c) = item.captures(line) {
+                documented.push((c[1].to_string(), c[2].to_string(), c[3].to_string()));
+            }
+        }
+    }
+    let expected: Vec<(String, String, String)> = parameters
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (
+                (i + 1).to_string(),
+                p["name"].as_str().unwrap_or_default().to_string(),
+                argument_label(&p["type"]),
+            )
+        })
+        .collect();
+    if documented != expected {
+        problems.push(format!(
+            "{shown}: the arguments are documented as {documented:?}, the function takes {expected:?}"
+        ));
+    }
+
+    let example = repo().join(format!("examples/functions/{name}/function.tf"));
+    if !example.exists() {
+        problems.push(format!(
+            "{shown}: its example examples/functions/{name}/function.tf does not exist"
+        ));
+    } else {
+        let content = read(&example);
+        if !blocks
+            .iter()
+            .any(|(_, body)| body.trim_end() == content.trim_end())
+        {
+            problems.push(format!(
+                "{shown}: does not show examples/functions/{name}/function.tf verbatim"
+            ));
+        }
+    }
+    problems
+}
+
+/// Function names that have a page in `docs/functions/`.
+fn documented_functions() -> Vec<String> {
+    let dir = repo().join("docs/functions");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| {
+                    let name = e.ok()?.file_name().to_string_lossy().into_owned();
+                    Some(name.strip_suffix(".md")?.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Checks the function pages; Terraform before 1.8 reports no functions, and then they are
+/// not checked.
+fn check_function_docs(provider: &Value) -> Vec<String> {
+    let Some(functions) = provider["functions"].as_object() else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for (name, function) in functions {
+        problems.extend(check_function_page(name, function));
+    }
+    for documented in documented_functions() {
+        if !functions.contains_key(&documented) {
+            problems.push(format!(
+                "docs/functions/{documented}.md documents a function the provider does not have"
+            ));
+        }
     }
     problems
 }
@@ -585,7 +805,14 @@ fn check_page(kind: Kind, type_name: &str, block: &Value) -> Vec<String> {
 /// Checks every page against a provider's schemas, as `providers schema -json` gives them
 /// under `provider_schemas[ADDRESS]`.
 fn check_docs(provider: &Value) -> Vec<String> {
-    let mut problems = check_page(Kind::Provider, "alikafka", &provider["provider"]["block"]);
+    // Set false by the caller for Terraform before 1.11 (see `check_page`).
+    let reports_write_only = provider["write_only_reported"] != false;
+    let mut problems = check_page(
+        Kind::Provider,
+        "alikafka",
+        &provider["provider"]["block"],
+        reports_write_only,
+    );
     for (kind, key) in [
         (Kind::Resource, "resource_schemas"),
         (Kind::DataSource, "data_source_schemas"),
@@ -595,7 +822,12 @@ fn check_docs(provider: &Value) -> Vec<String> {
             problems.push(format!("the schema has no {key}"));
         }
         for (type_name, schema) in &schemas {
-            problems.extend(check_page(kind, type_name, &schema["block"]));
+            problems.extend(check_page(
+                kind,
+                type_name,
+                &schema["block"],
+                reports_write_only,
+            ));
         }
         for documented in documented_types(kind) {
             if !schemas.contains_key(&documented) {
@@ -606,6 +838,7 @@ fn check_docs(provider: &Value) -> Vec<String> {
             }
         }
     }
+    problems.extend(check_function_docs(provider));
     problems
 }
 
@@ -623,7 +856,7 @@ fn assert_no_problems(problems: &[String]) {
 // ---------------------------------------------------------------------------------------------
 
 /// Every example directory: `examples/provider`, `examples/quickstart`, `examples/policy`,
-/// `examples/resources/*`, `examples/data-sources/*`.
+/// `examples/resources/*`, `examples/data-sources/*`, `examples/functions/*`.
 fn example_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for entry in std::fs::read_dir(repo().join("examples")).expect("examples/") {
@@ -631,7 +864,7 @@ fn example_dirs() -> Vec<PathBuf> {
         if !path.is_dir() {
             continue;
         }
-        let nested = ["resources", "data-sources"]
+        let nested = ["resources", "data-sources", "functions"]
             .iter()
             .any(|n| path.ends_with(n));
         if nested {
@@ -649,8 +882,9 @@ fn example_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// The oldest Terraform (major, minor) that reads a file: `import` and `check` blocks need 1.5;
-/// an explicit `required_version = ">= X.Y"` says so itself.
+/// The oldest Terraform (major, minor) that reads a file: `import` and `check` blocks need 1.5,
+/// provider functions (`provider::`) 1.8; an explicit `required_version = ">= X.Y"` says so
+/// itself.
 fn minimum_terraform(content: &str) -> (u32, u32) {
     let mut minimum = (1, 0);
     let required =
@@ -663,6 +897,9 @@ fn minimum_terraform(content: &str) -> (u32, u32) {
         .any(|l| l.starts_with("import {") || l.starts_with("check \""))
     {
         minimum = minimum.max((1, 5));
+    }
+    if content.contains("provider::") {
+        minimum = minimum.max((1, 8));
     }
     minimum
 }
@@ -736,12 +973,13 @@ fn provider_schema(tf: &Terraform) -> Value {
 #[test]
 fn docs_match_the_provider_schema_reported_by_terraform() {
     for_each_terraform(|tf| {
-        let provider = provider_schema(&tf);
+        let mut provider = provider_schema(&tf);
         assert!(
             provider.is_object(),
             "Terraform {} reported no schema for {PROVIDER_SOURCE}",
             tf.version
         );
+        provider["write_only_reported"] = json!(tf.at_least(1, 11));
         let problems = check_docs(&provider);
         assert!(
             problems.is_empty(),
@@ -757,14 +995,49 @@ fn docs_match_the_provider_schema_reported_by_terraform() {
 fn examples_are_formatted() {
     for_each_terraform(|tf| {
         let ws = Workspace::bare(&tf);
-        let examples = repo().join("examples");
+        // The files this Terraform can parse (provider function calls need 1.8; fmt reads
+        // syntax only, so newer blocks are fine), copied with their paths so that
+        // `fmt -recursive` reports them by name.
+        let readable = ws.path().join("examples");
+        let (mut copied, mut left_out) = (0, 0);
+        for dir in example_dirs() {
+            let target = readable.join(
+                dir.strip_prefix(repo().join("examples"))
+                    .expect("under examples/"),
+            );
+            std::fs::create_dir_all(&target).expect("example copy dir");
+            for entry in std::fs::read_dir(&dir).expect("example dir").flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !name.ends_with(".tf") {
+                    continue;
+                }
+                let content = read(&entry.path());
+                if content.contains("provider::") && !tf.at_least(1, 8) {
+                    left_out += 1;
+                    continue;
+                }
+                std::fs::write(target.join(&name), content).expect("example copy");
+                copied += 1;
+            }
+        }
+        let expected_left_out = if tf.at_least(1, 8) {
+            0
+        } else {
+            documented_functions().len()
+        };
+        assert_eq!(left_out, expected_left_out, "Terraform {}", tf.version);
+        assert!(
+            copied > 10,
+            "only {copied} example files for {}",
+            tf.version
+        );
         let run = ws.run(&[
             "fmt",
             "-check",
             "-recursive",
             "-diff",
             "-no-color",
-            examples.to_str().expect("utf-8 path"),
+            readable.to_str().expect("utf-8 path"),
         ]);
         assert_eq!(
             run.code,
@@ -781,11 +1054,15 @@ fn examples_validate_with_the_provider() {
     for_each_terraform(|tf| {
         let mut skipped = Vec::new();
         for dir in example_dirs() {
-            let Some(files) = tf_files_for(&dir, &tf) else {
+            let has_tf = std::fs::read_dir(&dir)
+                .expect("example dir")
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".tf"));
+            assert!(has_tf, "{} has no .tf file", dir.display());
+            let Some(files) = tf_files_for(&dir, &tf).filter(|files| !files.is_empty()) else {
                 skipped.push(dir);
                 continue;
             };
-            assert!(!files.is_empty(), "{} has no .tf file", dir.display());
             let ws = Workspace::bare(&tf);
             example_workspace(&ws, &files);
             let run = ws.run(&["validate", "-no-color"]);
@@ -798,11 +1075,18 @@ fn examples_validate_with_the_provider() {
                 run.combined()
             );
         }
-        // Only the policy example (check blocks) needs a newer Terraform than 1.0.
-        let expected: Vec<PathBuf> = if tf.at_least(1, 5) {
+        // Only the function examples (1.8) and the policy example (check blocks, 1.5)
+        // need a newer Terraform than 1.0.
+        let expected: Vec<PathBuf> = if tf.at_least(1, 8) {
             vec![]
         } else {
-            vec![repo().join("examples/policy")]
+            let mut old: Vec<PathBuf> = documented_functions()
+                .iter()
+                .map(|f| repo().join("examples/functions").join(f))
+                .collect();
+            old.push(repo().join("examples/policy"));
+            old.sort();
+            old
         };
         assert_eq!(skipped, expected, "Terraform {}", tf.version);
     });
@@ -966,6 +1250,13 @@ fn sample_schema() -> Value {
 }
 
 #[test]
+fn parser_reads_the_write_only_flag() {
+    let page = "## Argument Reference\n\n### Optional\n\n- `password_wo` (String, Sensitive, Write-only) A password.\n";
+    let attrs = parse_doc_attributes(page).expect("parses");
+    assert!(attrs[0].sensitive && attrs[0].write_only, "{attrs:?}");
+}
+
+#[test]
 fn parser_reads_attributes_with_paths_types_and_categories() {
     let attrs = parse_doc_attributes(SAMPLE_PAGE).expect("sample page parses");
     let summary: Vec<(String, String, Category, bool)> = attrs
@@ -1092,6 +1383,7 @@ fn comparison_reports_every_kind_of_difference() {
     attrs.insert("extra".into(), json!({"type": "bool", "optional": true}));
     attrs.insert("name".into(), json!({"type": "number", "optional": true}));
     attrs["id"]["sensitive"] = json!(true);
+    attrs["items"]["write_only"] = json!(true);
     let problems = compare("p", &docs, &flatten_block(&schema));
     let joined = problems.join("\n");
     assert!(
@@ -1114,7 +1406,11 @@ fn comparison_reports_every_kind_of_difference() {
         joined.contains("`id` sensitive in docs: false, in the schema: true"),
         "{joined}"
     );
-    assert_eq!(problems.len(), 5, "{joined}");
+    assert!(
+        joined.contains("`items` write-only in docs: false, in the schema: true"),
+        "{joined}"
+    );
+    assert_eq!(problems.len(), 6, "{joined}");
 }
 
 #[test]
@@ -1151,6 +1447,13 @@ fn contract_schema() -> Value {
             .collect();
         json!(["object", map])
     }
+    /// `obj` with these fields of type map(string) added.
+    fn with_maps(mut object: Value, names: &[&str]) -> Value {
+        for name in names {
+            object[1][*name] = json!(["map", "string"]);
+        }
+        object
+    }
     fn timeouts(names: &[&str]) -> Value {
         let attrs: serde_json::Map<String, Value> = names
             .iter()
@@ -1166,6 +1469,7 @@ fn contract_schema() -> Value {
     let s = || json!("string");
     let n = || json!("number");
     let list_s = || json!(["list", "string"]);
+    let map_s = || json!(["map", "string"]);
     json!({
         "provider": {"block": {"attributes": {
             "access_key": attr(s(), "optional"),
@@ -1182,6 +1486,14 @@ fn contract_schema() -> Value {
             "create_topic_requests_per_second": attr(n(), "optional"),
             "shared_rate_limits": attr(json!("bool"), "optional"),
             "shared_rate_limits_dir": attr(s(), "optional"),
+        }, "block_types": {
+            "default_tags": {"nesting_mode": "single", "block": {"attributes": {
+                "tags": attr(map_s(), "optional"),
+            }}},
+            "ignore_tags": {"nesting_mode": "single", "block": {"attributes": {
+                "keys": attr(json!(["set", "string"]), "optional"),
+                "key_prefixes": attr(json!(["set", "string"]), "optional"),
+            }}},
         }}},
         "resource_schemas": {
             "alikafka_topic": {"block": {"attributes": {
@@ -1196,6 +1508,12 @@ fn contract_schema() -> Value {
                 "status": attr(n(), "computed"),
                 "status_name": attr(s(), "computed"),
                 "create_time": attr(n(), "computed"),
+                "replication_factor": attr(n(), "optional,computed"),
+                "min_insync_replicas": attr(n(), "optional,computed"),
+                "config": attr(map_s(), "optional,computed"),
+                "effective_config": attr(map_s(), "computed"),
+                "tags": attr(map_s(), "optional"),
+                "tags_all": attr(map_s(), "computed"),
                 "timeouts": timeouts(&["create", "update", "delete"]),
             }}},
             "alikafka_consumer_group": {"block": {"attributes": {
@@ -1204,7 +1522,9 @@ fn contract_schema() -> Value {
                 "consumer_id": attr(s(), "required"),
                 "remark": attr(s(), "optional"),
                 "region_id": attr(s(), "computed"),
-                "timeouts": timeouts(&["create", "delete"]),
+                "tags": attr(map_s(), "optional"),
+                "tags_all": attr(map_s(), "computed"),
+                "timeouts": timeouts(&["create", "update", "delete"]),
             }}},
         },
         "data_source_schemas": {
@@ -1224,24 +1544,26 @@ fn contract_schema() -> Value {
             "alikafka_topics": {"block": {"attributes": {
                 "instance_id": attr(s(), "required"),
                 "name_regex": attr(s(), "optional"),
+                "tags": attr(map_s(), "optional"),
                 "ids": attr(list_s(), "optional,computed"),
                 "names": attr(list_s(), "computed"),
-                "topics": attr(json!(["list", obj(&[
+                "topics": attr(json!(["list", with_maps(obj(&[
                     ("id", "string"), ("topic", "string"), ("instance_id", "string"),
                     ("region_id", "string"), ("remark", "string"), ("partition_num", "number"),
                     ("create_time", "number"), ("status", "number"), ("status_name", "string"),
                     ("local_topic", "bool"), ("compact_topic", "bool"),
-                ])]), "computed"),
+                ]), &["config", "tags"])]), "computed"),
             }}},
             "alikafka_consumer_groups": {"block": {"attributes": {
                 "instance_id": attr(s(), "required"),
                 "name_regex": attr(s(), "optional"),
+                "tags": attr(map_s(), "optional"),
                 "ids": attr(list_s(), "optional,computed"),
                 "names": attr(list_s(), "computed"),
-                "groups": attr(json!(["list", obj(&[
+                "groups": attr(json!(["list", with_maps(obj(&[
                     ("id", "string"), ("consumer_id", "string"), ("instance_id", "string"),
                     ("remark", "string"), ("region_id", "string"),
-                ])]), "computed"),
+                ]), &["tags"])]), "computed"),
             }}},
             "alikafka_topic_status": {"block": {"attributes": {
                 "instance_id": attr(s(), "required"),
@@ -1272,14 +1594,73 @@ fn contract_schema() -> Value {
     })
 }
 
+/// The provider functions, as `providers schema -json` of Terraform 1.8+ lists them.
+fn contract_functions() -> Value {
+    let p = |name: &str| json!({"name": name, "type": "string"});
+    let parsed = |what: &str| json!(["object", {"instance_id": "string", what: "string"}]);
+    json!({
+        "topic_id": {"parameters": [p("instance_id"), p("topic")], "return_type": "string"},
+        "parse_topic_id": {"parameters": [p("id")], "return_type": parsed("topic")},
+        "consumer_group_id": {
+            "parameters": [p("instance_id"), p("consumer_id")],
+            "return_type": "string",
+        },
+        "parse_consumer_group_id": {"parameters": [p("id")], "return_type": parsed("consumer_id")},
+        "check_name": {
+            "parameters": [p("name")],
+            "return_type": ["object", {"valid": "bool", "reason": "string"}],
+        },
+    })
+}
+
+#[test]
+fn function_pages_are_checked_against_the_signature() {
+    let function = &contract_functions()["topic_id"];
+    assert_no_problems(&check_function_page("topic_id", function));
+    let mut renamed = function.clone();
+    renamed["parameters"][1]["name"] = json!("name");
+    let problems = check_function_page("topic_id", &renamed);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("signature `topic_id(instance_id string, name string) string`")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("the arguments are documented as")),
+        "{problems:?}"
+    );
+    assert_eq!(signature_type(&json!(["list", "string"])), "list of string");
+    assert_eq!(argument_label(&json!(["list", "bool"])), "List of Boolean");
+    let missing = check_function_page("no_such_function", function);
+    assert!(missing[0].contains("no page"), "{missing:?}");
+}
+
 #[test]
 fn docs_match_the_schema_contract() {
-    assert_no_problems(&check_docs(&contract_schema()));
+    let mut contract = contract_schema();
+    contract["functions"] = contract_functions();
+    assert_no_problems(&check_docs(&contract));
 }
 
 #[test]
 fn every_example_directory_has_a_page_and_every_page_its_examples() {
     let mut problems = Vec::new();
+    let functions = documented_functions();
+    for entry in std::fs::read_dir(repo().join("examples/functions")).expect("examples/functions") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if !functions.contains(&name) {
+            problems.push(format!(
+                "examples/functions/{name} has no page in docs/functions/"
+            ));
+        }
+    }
     for (kind, sub) in [
         (Kind::Resource, "resources"),
         (Kind::DataSource, "data-sources"),

@@ -392,8 +392,8 @@ async fn state_messages_offsets_and_errors() {
     assert_eq!(
         inst["topics"][0],
         json!({"topic": "sta", "remark": "rem", "partition_num": 2, "local_topic": false, "compact_topic": false,
-               "status": 0, "visible": true, "deleted": false, "config": {}, "replication_factor": 3,
-               "min_insync_replicas": 2, "tags": {}})
+               "status": 0, "visible": true, "deleted": false, "config": {}, "tags": {},
+               "replication_factor": 3, "min_insync_replicas": 2})
     );
     assert_eq!(
         inst["groups"][0],

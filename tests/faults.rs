@@ -33,7 +33,8 @@ const FAST_EMULATOR: &[&str] = &[
 
 /// Actions the provider calls; a diagnostic must name one of them.
 const ACTIONS: &str = "GetInstanceList|CreateTopic|GetTopicList|DeleteTopic|ModifyTopicRemark|\
-                       ModifyPartitionNum|CreateConsumerGroup|GetConsumerList|DeleteConsumerGroup";
+                       ModifyPartitionNum|UpdateTopicConfig|TagResources|UntagResources|\
+                       CreateConsumerGroup|GetConsumerList|DeleteConsumerGroup";
 /// Client-side codes for failures that had no answer, hence no RequestId.
 const NO_ANSWER_CODES: &[&str] = &["NetworkError", "RequestTimeout", "DeadlineExceeded"];
 
@@ -54,9 +55,11 @@ fn provider_block(overrides: &[(&str, &str)]) -> String {
     format!("\nprovider \"alikafka\" {{\n{}\n}}\n", body.join("\n"))
 }
 
-/// `generation` changes every remark and raises partitions, so an apply is an update.
+/// `generation` changes every remark, a topic setting and a tag (one added, one removed),
+/// and raises partitions, so an apply is an update through every write of an update.
 fn fleet_resources(topics: usize, groups: usize, generation: u32) -> String {
     let partitions = 3 + generation;
+    let max_message_bytes = 1_048_576 * (1 + generation);
     format!(
         r#"
 resource "alikafka_topic" "t" {{
@@ -65,6 +68,13 @@ resource "alikafka_topic" "t" {{
   topic         = "fleet-${{count.index}}"
   remark        = "fleet topic ${{count.index}} gen {generation}"
   partition_num = {partitions}
+  local_topic   = true
+  config = {{
+    "max.message.bytes" = {max_message_bytes}
+  }}
+  tags = {{
+    "gen-{generation}" = "fleet"
+  }}
 }}
 
 resource "alikafka_consumer_group" "g" {{
@@ -72,6 +82,9 @@ resource "alikafka_consumer_group" "g" {{
   instance_id = "{INSTANCE_HZ}"
   consumer_id = "fleet-group-${{count.index}}"
   remark      = "fleet group ${{count.index}}"
+  tags = {{
+    "gen-{generation}" = "fleet"
+  }}
 }}
 "#
     )
@@ -91,6 +104,8 @@ struct StateObject {
     name: String,
     remark: Option<String>,
     partition_num: Option<i64>,
+    config: Value,
+    tags_all: Value,
     tainted: bool,
 }
 
@@ -119,6 +134,8 @@ fn state_objects(ws: &Workspace, resource_type: &str, name_attr: &str) -> Vec<St
                     .to_string(),
                 remark: attrs["remark"].as_str().map(String::from),
                 partition_num: attrs["partition_num"].as_i64(),
+                config: attrs["config"].clone(),
+                tags_all: attrs["tags_all"].clone(),
                 tainted: instance["status"] == "tainted",
             });
         }
@@ -188,11 +205,21 @@ fn assert_agrees_with(ws: &Workspace, emulator_state: &Value, context: &str) -> 
                 "{context}: remark of {kind} {}",
                 object.name
             );
+            assert_eq!(
+                object.tags_all, remote["tags"],
+                "{context}: tags of {kind} {}",
+                object.name
+            );
             if kind == "topic" {
                 assert_eq!(
                     object.partition_num,
                     remote["partition_num"].as_i64(),
                     "{context}: partitions of topic {}",
+                    object.name
+                );
+                assert_eq!(
+                    object.config, remote["config"],
+                    "{context}: settings of topic {}",
                     object.name
                 );
             }
@@ -633,9 +660,9 @@ fn lasting_failures_are_reported_with_action_code_and_request_id() {
     }
 }
 
-/// "Succeeded, but the answer was lost" on CreateTopic, CreateConsumerGroup, DeleteTopic
-/// and ModifyPartitionNum: the next attempt (or the next apply) converges, without a
-/// duplicate and without an import.
+/// "Succeeded, but the answer was lost" on CreateTopic, CreateConsumerGroup, DeleteTopic,
+/// ModifyPartitionNum, UpdateTopicConfig and the tag actions: the next attempt (or the next
+/// apply) converges, without a duplicate and without an import.
 #[test]
 fn lost_answers_of_writes_converge_without_duplicates_or_import() {
     for tf in terraforms() {
@@ -645,6 +672,9 @@ fn lost_answers_of_writes_converge_without_duplicates_or_import() {
                 "CreateConsumerGroup",
                 "DeleteTopic",
                 "ModifyPartitionNum",
+                "UpdateTopicConfig",
+                "TagResources",
+                "UntagResources",
             ]
             .into_iter()
             .map(|action| json!({"action": action, "mode": "lose_response", "count": 3}))

@@ -24,6 +24,12 @@ fn topic(overrides: &[(&str, Option<&str>)]) -> String {
     )
 }
 
+/// A local-storage topic whose map attribute `name` holds `entry` on a line of its own.
+fn local_topic_with(name: &str, entry: &str) -> String {
+    let map = format!("{{\n    {entry}\n  }}");
+    topic(&[("local_topic", Some("true")), (name, Some(map.as_str()))])
+}
+
 fn group(overrides: &[(&str, Option<&str>)]) -> String {
     resource(
         "alikafka_consumer_group",
@@ -88,6 +94,13 @@ fn case(
 }
 
 fn refused_cases() -> Vec<Case> {
+    let twenty_one_tags = format!(
+        "{{ {} }}",
+        (0..21)
+            .map(|i| format!("t{i} = \"v\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let long_cjk = hcl_string(&"订".repeat(65));
     vec![
         // Wrong types: Terraform's own conversion, before the provider sees the value.
@@ -250,6 +263,59 @@ fn refused_cases() -> Vec<Case> {
             topic(&[("partition_num", Some("-4"))]),
             "partition_num",
             &["must be a whole number between 1 and 360, got -4"],
+        ),
+        // Topic settings and tags: each key checked, at its own line.
+        case(
+            "a setting the service does not take",
+            local_topic_with("config", "\"cleanup.policy\" = \"compact\""),
+            "\"cleanup.policy\"",
+            &["is not a setting the service takes", "retention.ms"],
+        ),
+        case(
+            "retention out of range",
+            local_topic_with("config", "\"retention.ms\" = 1000"),
+            "\"retention.ms\"",
+            &["1000 is out of range: from 3600000 to 31536000000"],
+        ),
+        case(
+            "an illegal timestamp type",
+            local_topic_with("config", "\"message.timestamp.type\" = \"Now\""),
+            "\"message.timestamp.type\"",
+            &["\"Now\" is not one of CreateTime, LogAppendTime"],
+        ),
+        case(
+            "settings on a cloud-storage topic",
+            topic(&[("config", Some("{\n    \"retention.ms\" = 86400000\n  }"))]),
+            "config",
+            &["config needs local_topic"],
+        ),
+        case(
+            "replication on a cloud-storage topic",
+            topic(&[("replication_factor", Some("2"))]),
+            "replication_factor",
+            &["replication_factor needs local_topic"],
+        ),
+        case(
+            "as many in-sync replicas as replicas",
+            topic(&[
+                ("local_topic", Some("true")),
+                ("replication_factor", Some("2")),
+                ("min_insync_replicas", Some("2")),
+            ]),
+            "min_insync_replicas",
+            &["min_insync_replicas must be less than replication_factor"],
+        ),
+        case(
+            "a reserved tag key",
+            local_topic_with("tags", "\"aliyun:owner\" = \"me\""),
+            "\"aliyun:owner\"",
+            &["reserved for Alibaba Cloud"],
+        ),
+        case(
+            "too many tags",
+            topic(&[("tags", Some(twenty_one_tags.as_str()))]),
+            "tags",
+            &["Too many tags: 21 (at most 20)"],
         ),
         // Combinations and nested values.
         case(

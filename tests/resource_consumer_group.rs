@@ -92,13 +92,7 @@ fn create_check_remote_replace_on_remark_change_import_drift_and_destroy() {
 }
 
 fn emu_delete_group(emu: &Emulator, consumer_id: &str) {
-    let mut config = alikafka::api::ClientConfig::new(REGION_HZ);
-    config.endpoint = Some(emu.url.clone());
-    let client = alikafka::api::Client::new(
-        config,
-        alikafka::api::Credentials::new(DEMO_AK, DEMO_SK, None),
-    )
-    .expect("api client");
+    let client = api_client(emu);
     tokio::runtime::Runtime::new()
         .expect("runtime")
         .block_on(client.delete_consumer_group(

@@ -193,16 +193,6 @@ fn drift_deleted_behind_terraforms_back_is_planned_for_creation() {
     });
 }
 
-fn api_client(emu: &Emulator) -> alikafka::api::Client {
-    let mut config = alikafka::api::ClientConfig::new(REGION_HZ);
-    config.endpoint = Some(emu.url.clone());
-    alikafka::api::Client::new(
-        config,
-        alikafka::api::Credentials::new(DEMO_AK, DEMO_SK, None),
-    )
-    .expect("api client")
-}
-
 fn delete_topic_behind_terraforms_back(emu: &Emulator, topic: &str) {
     let client = api_client(emu);
     tokio::runtime::Runtime::new()

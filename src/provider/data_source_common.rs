@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::diag;
 use super::support;
-use crate::api::ApiError;
+use super::tags::TagMap;
+use crate::api::{ApiError, ConsumerInfo, Tag, TopicInfo};
 use crate::tfplugin::cty::{AttributePath, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::schema::Attribute;
@@ -60,6 +61,7 @@ struct ListConfig {
     instance_id: String,
     ids: Option<Vec<String>>,
     name_regex: Option<String>,
+    tags: Option<TagMap>,
 }
 
 /// The instance a list data source reads and the filters its items must pass.
@@ -68,6 +70,8 @@ pub struct NameFilter {
     pub instance_id: String,
     ids: Option<Vec<String>>,
     regex: Option<Regex>,
+    /// Tags an item must carry, each with this value.
+    tags: TagMap,
 }
 
 impl NameFilter {
@@ -80,12 +84,21 @@ impl NameFilter {
             instance_id: c.instance_id,
             ids: c.ids,
             regex,
+            tags: c.tags.unwrap_or_default(),
         })
     }
 
-    /// Whether an item named `name` passes both filters. An entry of `ids` matches by name
-    /// or by the `<instance_id>:<name>` ID the data source itself outputs.
-    pub fn keeps(&self, name: &str) -> bool {
+    /// Whether an item named `name` carrying `tags` passes the filters. An entry of `ids`
+    /// matches by name or by the `<instance_id>:<name>` ID the data source itself outputs.
+    pub fn keeps(&self, name: &str, tags: &[Tag]) -> bool {
+        let tagged = self
+            .tags
+            .iter()
+            .all(|(k, v)| tags.iter().any(|t| &t.key == k && &t.value == v));
+        tagged && self.keeps_name(name)
+    }
+
+    fn keeps_name(&self, name: &str) -> bool {
         let wanted = |id: &String| {
             id == name
                 || id
@@ -118,7 +131,7 @@ pub fn strings(items: impl Iterator<Item = String>) -> Value {
 /// The whole result of a list data source over an instance's items: the filters as
 /// configured, then the IDs and names of the items `filter` keeps and, under `list`,
 /// each of them as `item` renders it.
-pub fn list_result<T>(
+pub fn list_result<T: Tagged>(
     config: &Value,
     filter: &NameFilter,
     all: &[T],
@@ -126,10 +139,14 @@ pub fn list_result<T>(
     list: &str,
     item: impl Fn(&T) -> Value,
 ) -> Value {
-    let found: Vec<&T> = all.iter().filter(|x| filter.keeps(name_of(x))).collect();
+    let found: Vec<&T> = all
+        .iter()
+        .filter(|x| filter.keeps(name_of(x), x.tags()))
+        .collect();
     Value::object([
         ("instance_id", config.attr("instance_id").clone()),
         ("name_regex", config.attr("name_regex").clone()),
+        ("tags", config.attr("tags").clone()),
         (
             "ids",
             ids_output(config, found.iter().map(|x| filter.id_of(name_of(x)))),
@@ -140,6 +157,23 @@ pub fn list_result<T>(
         ),
         (list, Value::List(found.into_iter().map(item).collect())),
     ])
+}
+
+/// Listed objects that carry tags.
+pub trait Tagged {
+    fn tags(&self) -> &[Tag];
+}
+
+impl Tagged for TopicInfo {
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+}
+
+impl Tagged for ConsumerInfo {
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
 }
 
 /// The `instance_id` argument every issue-9 data source has.
@@ -172,6 +206,11 @@ pub fn filter_attributes(what: &str, name: &str, id_form: &str) -> Vec<Attribute
                 "Keep only the {what} whose {name} matches this regular expression \
                  ([Rust `regex` syntax](https://docs.rs/regex/latest/regex/#syntax), \
                  unanchored). An invalid expression is an error at plan time."
+            )),
+        Attribute::new("tags", Type::map(Type::String))
+            .optional()
+            .markdown_description(format!(
+                "Keep only the {what} that carry all these tags, each with the given value."
             )),
         Attribute::new("names", Type::list(Type::String))
             .computed()
@@ -219,7 +258,7 @@ fn blamed_attribute(error: &ApiError) -> Option<&'static str> {
         return None;
     }
     let code = error.code.to_ascii_uppercase();
-    if code.contains("INSTANCE") {
+    if diag::instance_not_found(error) {
         Some("instance_id")
     } else if code.contains("TOPIC") {
         Some("topic")
@@ -245,31 +284,32 @@ mod tests {
             ),
             ("name_regex", Value::from(regex)),
             ("names", Value::Null),
+            ("tags", Value::Null),
         ])
     }
 
     #[test]
     fn filters_combine_and_accept_names_or_ids() {
         let all = NameFilter::from_config(&config(None, None)).unwrap();
-        assert!(all.keeps("anything"));
+        assert!(all.keeps("anything", &[]));
         let by_regex = NameFilter::from_config(&config(None, Some("^prod-"))).unwrap();
-        assert!(by_regex.keeps("prod-orders"));
-        assert!(!by_regex.keeps("test-orders"));
+        assert!(by_regex.keeps("prod-orders", &[]));
+        assert!(!by_regex.keeps("test-orders", &[]));
         let by_ids = NameFilter::from_config(&config(
             Some(&["orders", "i-1:payments", "i-2:refunds"]),
             None,
         ))
         .unwrap();
-        assert!(by_ids.keeps("orders"));
-        assert!(by_ids.keeps("payments"));
-        assert!(!by_ids.keeps("refunds"), "an ID of another instance");
-        assert!(!by_ids.keeps("order"));
+        assert!(by_ids.keeps("orders", &[]));
+        assert!(by_ids.keeps("payments", &[]));
+        assert!(!by_ids.keeps("refunds", &[]), "an ID of another instance");
+        assert!(!by_ids.keeps("order", &[]));
         let both =
             NameFilter::from_config(&config(Some(&["prod-a", "test-b"]), Some("^prod-"))).unwrap();
-        assert!(both.keeps("prod-a"));
-        assert!(!both.keeps("test-b"));
+        assert!(both.keeps("prod-a", &[]));
+        assert!(!both.keeps("test-b", &[]));
         let none = NameFilter::from_config(&config(Some(&[]), None)).unwrap();
-        assert!(!none.keeps("orders"));
+        assert!(!none.keeps("orders", &[]));
         assert_eq!(all.id_of("orders"), "i-1:orders");
     }
 

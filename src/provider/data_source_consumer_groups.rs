@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use super::data_source_common::{
     filter_attributes, instance_id_attribute, list_result, read_error, NameFilter,
 };
+use super::tags::{self, tag_map};
 use super::Shared;
 use crate::api::ConsumerInfo;
 use crate::tfplugin::cty::{Type, Value};
@@ -31,6 +32,7 @@ fn group_type() -> Type {
         ("instance_id", Type::String),
         ("remark", Type::String),
         ("region_id", Type::String),
+        ("tags", Type::map(Type::String)),
     ])
 }
 
@@ -46,6 +48,7 @@ fn group_value(filter: &NameFilter, region: &str, g: &ConsumerInfo) -> Value {
         ("instance_id", or(&g.instance_id, &filter.instance_id)),
         ("remark", Value::from(g.remark.clone().unwrap_or_default())),
         ("region_id", or(&g.region_id, region)),
+        ("tags", tags::to_value(&tag_map(&g.tags))),
     ])
 }
 
@@ -81,7 +84,7 @@ impl DataSource for ConsumerGroupsDataSource {
                     "The groups found, in the service's order: `id` \
                      (`<instance_id>:<consumer_id>`, the ID of an `alikafka_consumer_group` \
                      resource), `consumer_id`, `instance_id`, `remark` (empty when the group \
-                     has none) and `region_id`.",
+                     has none), `region_id` and `tags`.",
                 ),
         );
         Schema::new(attributes).description(Description::markdown(
@@ -131,6 +134,7 @@ mod tests {
             ("name_regex", regex),
             ("ids", ids),
             ("names", Value::Null),
+            ("tags", Value::Null),
             ("groups", Value::Null),
         ])
     }

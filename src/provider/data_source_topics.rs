@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use super::data_source_common::{
     filter_attributes, instance_id_attribute, list_result, read_error, NameFilter,
 };
+use super::tags::{self, tag_map};
 use super::Shared;
 use crate::api::TopicInfo;
 use crate::tfplugin::cty::{Type, Value};
@@ -38,6 +39,8 @@ fn topic_type() -> Type {
         ("status_name", Type::String),
         ("local_topic", Type::Bool),
         ("compact_topic", Type::Bool),
+        ("config", Type::map(Type::String)),
+        ("tags", Type::map(Type::String)),
     ])
 }
 
@@ -62,6 +65,8 @@ fn topic_value(filter: &NameFilter, region: &str, t: &TopicInfo) -> Value {
             "compact_topic",
             Value::from(t.compact_topic.unwrap_or(false)),
         ),
+        ("config", tags::to_value(&t.config().unwrap_or_default())),
+        ("tags", tags::to_value(&tag_map(&t.tags))),
     ])
 }
 
@@ -94,13 +99,14 @@ impl DataSource for TopicsDataSource {
                      (`<instance_id>:<topic>`, the ID of an `alikafka_topic` resource), \
                      `topic`, `instance_id`, `region_id`, `remark`, `partition_num`, \
                      `create_time` (milliseconds since the epoch), `status` (`0` in service, \
-                     `1` frozen, `2` paused), `status_name`, `local_topic` and \
-                     `compact_topic`.",
+                     `1` frozen, `2` paused), `status_name`, `local_topic`, `compact_topic`, \
+                     `config` (every setting the service reports, as `effective_config` of \
+                     `alikafka_topic`) and `tags`.",
                 ),
         );
         Schema::new(attributes).description(Description::markdown(
             "Lists the topics of a Message Queue for Apache Kafka instance, optionally \
-             filtered by name.",
+             filtered by name and tags.",
         ))
     }
 
@@ -148,6 +154,7 @@ mod tests {
             ("name_regex", regex),
             ("ids", ids),
             ("names", Value::Null),
+            ("tags", Value::Null),
             ("topics", Value::Null),
         ])
     }

@@ -17,6 +17,27 @@ pub fn api_error(summary: impl Into<String>, error: &ApiError) -> Diagnostic {
     Diagnostic::error(summary, detail)
 }
 
+/// [`api_error`] for a call in `region`. An instance the service did not find is named
+/// with the region: the commonest cause is an instance of another region.
+pub fn api_error_in(summary: impl Into<String>, error: &ApiError, region: &str) -> Diagnostic {
+    if !instance_not_found(error) {
+        return api_error(summary, error);
+    }
+    Diagnostic::error(
+        summary,
+        format!(
+            "{error}.\n\nHint: not found in {region}: the instance does not exist in the \
+             provider's region, or belongs to another account. An instance of another region \
+             needs a provider configuration for that region (a provider block with an alias)."
+        ),
+    )
+}
+
+/// Whether the service did not find the instance a call named.
+pub fn instance_not_found(error: &ApiError) -> bool {
+    error.is_not_found() && error.code.to_ascii_uppercase().contains("INSTANCE")
+}
+
 /// [`api_error`] as a collection.
 pub fn api_errors(summary: impl Into<String>, error: &ApiError) -> Diagnostics {
     api_error(summary, error).into()

@@ -219,12 +219,12 @@ pub async fn write_once<L: Listed, A: Action>(
     }
 }
 
-/// The diagnostics of a failed write: "cancelled" when Terraform stopped us.
-pub fn write_failed(summary: impl Into<String>, error: &ApiError) -> Diagnostics {
+/// The diagnostics of a failed write in `region`: "cancelled" when Terraform stopped us.
+pub fn write_failed(summary: impl Into<String>, error: &ApiError, region: &str) -> Diagnostics {
     if support::stopped(error) {
         cancelled()
     } else {
-        diag::api_errors(summary, error)
+        diag::api_error_in(summary, error, region).into()
     }
 }
 
@@ -355,10 +355,12 @@ impl<L: Listed> Creation<'_, L> {
         let key = self.key;
         let since = Instant::now();
         let create_error = || {
-            ApplyError::from(diag::api_errors(
-                format!("Cannot create {}", describe::<L>(key)),
+            let summary = format!("Cannot create {}", describe::<L>(key));
+            ApplyError::from(Diagnostics::from(diag::api_error_in(
+                summary,
                 &error,
-            ))
+                self.kafka.region(),
+            )))
         };
         if error.is_already_exists() && !error.outcome_uncertain {
             return Err(self.already_exists(format!(
@@ -451,10 +453,12 @@ pub async fn read<L: Listed>(
             tracing::info!(kind, name, instance_id, code = %e.code, "instance no longer exists; removing the object from the state");
             Ok(None)
         }
-        Err(e) => Err(diag::api_errors(
+        Err(e) => Err(diag::api_error_in(
             format!("Cannot read {}", describe::<L>(&key)),
             &e,
-        )),
+            kafka.region(),
+        )
+        .into()),
     }
 }
 
@@ -493,10 +497,8 @@ pub async fn delete<L: Listed, A: Action>(
             tracing::info!(name = %key.name, action = e.action, code = %e.code, "Delete answer lost, but the object is gone");
         }
         Err(e) => {
-            return Err(diag::api_errors(
-                format!("Cannot delete {}", describe::<L>(&key)),
-                &e,
-            ))
+            let summary = format!("Cannot delete {}", describe::<L>(&key));
+            return Err(diag::api_error_in(summary, &e, kafka.region()).into());
         }
     }
     let what = format!("{} to be gone", describe::<L>(&key));
@@ -616,7 +618,7 @@ impl<'a, L: Listed> Update<'a, L> {
         value: Value,
     ) -> Result<(), ApplyError> {
         if let Err(e) = sent {
-            return Err(self.failed(write_failed(failure, &e)));
+            return Err(self.failed(write_failed(failure, &e, self.kafka.region())));
         }
         self.written_at = Some(Instant::now());
         self.reached.set_attr(attribute, value);

@@ -18,6 +18,7 @@ pub mod data_source_instances;
 pub mod data_source_topic_status;
 pub mod data_source_topics;
 pub mod diag;
+pub mod functions;
 pub mod journal;
 pub mod kafka;
 pub mod lifecycle;
@@ -37,7 +38,7 @@ use async_trait::async_trait;
 use crate::api::{self, Client};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{
-    ConfigureRequest, Context, DataSource, ProviderData, ProviderDef, Resource,
+    ConfigureRequest, Context, DataSource, Function, ProviderData, ProviderDef, Resource,
 };
 use crate::tfplugin::schema::Schema;
 use kafka::Kafka;
@@ -182,6 +183,10 @@ impl ProviderDef for AlikafkaProvider {
                 data_source_consumer_progress::ConsumerProgressDataSource::new(self.shared.clone()),
             ),
         ]
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::all()
     }
 }
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::journal;
-use super::kafka::{Kafka, Scope};
+use super::kafka::Scope;
 use super::lifecycle::{self, Kind, Listed};
 use super::lists::TopicsOf;
 use super::names::{MAX_PARTITIONS, MIN_PARTITIONS};
@@ -233,15 +233,6 @@ impl Resource for TopicResource {
                     "Whether the topic's cleanup policy is log compaction; needs \
                      `local_topic = true`. Defaults to `false`. Changing it replaces the topic.",
                 ),
-            replicas(
-                "replication_factor",
-                "How many replicas each partition has, 1 to 3",
-            ),
-            replicas(
-                "min_insync_replicas",
-                "How many replicas must hold a message before a write counts, 1 to 3 and less \
-                 than `replication_factor`",
-            ),
             support::region_id_attribute(),
             Attribute::number("status")
                 .computed()
@@ -262,6 +253,7 @@ impl Resource for TopicResource {
             Timeouts::attribute_for(&["create", "update", "delete"]),
         ]);
         attributes.extend(topic_settings::attributes());
+        attributes.extend(topic_settings::replication_attributes());
         attributes.extend(tags::attributes("topic"));
         Schema::new(attributes).description(Description::markdown(
             "Manages a topic of a Message Queue for Apache Kafka instance.",
@@ -269,48 +261,7 @@ impl Resource for TopicResource {
     }
 
     async fn validate(&self, _ctx: &Context, config: &Value) -> Diagnostics {
-        let local = config.attr("local_topic");
-        let not_local = local.is_null() || local.as_bool() == Some(false);
-        let mut diagnostics = Diagnostics::new();
-        for (attribute, what) in [
-            ("compact_topic", "log compaction"),
-            ("replication_factor", "a choice of replication"),
-            ("min_insync_replicas", "a choice of replication"),
-        ] {
-            let set = config.attr(attribute);
-            if not_local && !set.is_null() && set.as_bool() != Some(false) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        format!("{attribute} needs local_topic"),
-                        format!(
-                            "The service offers {what} only for topics on local storage: set \
-                             local_topic = true as well, or leave {attribute} unset."
-                        ),
-                    )
-                    .at(AttributePath::attr(attribute)),
-                );
-            }
-        }
-        let replicas = |a: &str| config.attr(a).as_i64();
-        if let (Some(n), Some(min)) = (
-            replicas("replication_factor"),
-            replicas("min_insync_replicas"),
-        ) {
-            if min >= n {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "min_insync_replicas must be less than replication_factor",
-                        format!(
-                            "With {n} replicas, at most {} may be required in sync (the service \
-                             needs one replica free to fail).",
-                            n - 1
-                        ),
-                    )
-                    .at(AttributePath::attr("min_insync_replicas")),
-                );
-            }
-        }
-        diagnostics.extend(topic_settings::validate(config));
+        let mut diagnostics = topic_settings::validate(config);
         diagnostics.extend(tags::validate(config));
         diagnostics
     }
@@ -328,23 +279,8 @@ impl Resource for TopicResource {
         if req.prior_state.is_null() {
             return Ok(());
         }
-        let (prior, planned) = (&req.prior_state, &mut plan.planned_state);
-        if prior.attr("config") != planned.attr("config") {
-            planned.set_attr("effective_config", Value::Unknown);
-        }
-        // Left unset, replication stays whatever the state says, even null (a state from
-        // before these attributes, or a service that does not report them): unknown would
-        // replace the topic.
-        for name in ["replication_factor", "min_insync_replicas"] {
-            if req.config.attr(name).is_null() {
-                planned.set_attr(name, prior.attr(name).clone());
-            }
-        }
-        let warnings =
-            topic_settings::removal_warnings(prior.attr("config"), planned.attr("config"));
-        for warning in warnings.iter() {
-            ctx.report(warning.clone());
-        }
+        topic_settings::plan(ctx, req, plan);
+        let (prior, planned) = (&req.prior_state, &plan.planned_state);
         // A replacement is a new topic: any partition count will do.
         if REPLACING.iter().any(|a| prior.attr(a) != planned.attr(a)) {
             return Ok(());
@@ -386,16 +322,9 @@ impl Resource for TopicResource {
         let kafka = self.shared.kafka()?;
         let state = lifecycle::read::<Topics>(ctx, &kafka, req).await?;
         match state {
-            // Imported: manage the settings it was given (those that differ from defaults).
-            Some(mut state) if support::is_imported(&req.private) => {
-                let effective = map_of(state.attr("effective_config")).unwrap_or_default();
-                let retention = retention_hours(ctx, &kafka, &state).await;
-                let managed = topic_settings::non_default(&effective, retention);
-                if !managed.is_empty() {
-                    state.set_attr("config", tags::to_value(&managed));
-                }
+            Some(state) if support::is_imported(&req.private) => {
                 ctx.set_private(Vec::new());
-                Ok(Some(state))
+                Ok(Some(topic_settings::adopt(ctx, &kafka, state).await))
             }
             state => Ok(state),
         }
@@ -450,7 +379,8 @@ impl Resource for TopicResource {
             req.planned_state.attr("config"),
         );
         if from != to && !to.is_unknown() {
-            let retention = retention_hours(ctx, &kafka, &req.prior_state).await;
+            let retention =
+                topic_settings::retention_hours(ctx, &kafka, &planned.instance_id).await;
             topic_settings::apply(&mut update, from, to, retention).await?;
         }
         let (from, to) = (
@@ -500,31 +430,6 @@ impl Resource for TopicResource {
         support::mark_imported(ctx);
         support::import_named(&self.schema(), id, "topic")
     }
-}
-
-/// `replication_factor` or `min_insync_replicas`: set at creation on local topics, reported
-/// by the service among the topic's settings.
-fn replicas(name: &str, what: &str) -> Attribute {
-    Attribute::number(name)
-        .optional()
-        .computed()
-        .use_state_for_unknown()
-        .requires_replace()
-        .validator(int_between(1, 3))
-        .markdown_description(format!(
-            "{what}; local-storage topics only (`local_topic = true`), the service's default \
-             when unset. Reported by the service among the topic's settings. Changing it \
-             replaces the topic."
-        ))
-}
-
-/// The message retention (hours) of the instance holding `state`'s topic: the default of
-/// the retention settings. `None` when the instance list cannot say.
-async fn retention_hours(ctx: &Context, kafka: &Kafka, state: &Value) -> Option<i64> {
-    let instance_id = state.attr("instance_id").as_str()?;
-    let instances = ctx.run(kafka.instances()).await.ok()?.ok()?;
-    let instance = instances.iter().find(|i| i.instance_id == instance_id)?;
-    instance.msg_retain
 }
 
 #[cfg(test)]

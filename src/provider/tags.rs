@@ -108,6 +108,14 @@ pub fn map_of(value: &Value) -> Option<TagMap> {
     }
 }
 
+/// Listed tags as a map.
+pub fn tag_map(listed: &[Tag]) -> TagMap {
+    listed
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect()
+}
+
 pub fn to_value(tags: &TagMap) -> Value {
     Value::Map(
         tags.iter()

@@ -10,13 +10,15 @@
 
 use std::collections::BTreeMap;
 
+use super::kafka::Kafka;
 use super::lifecycle::Update;
 use super::resource_topic::Topics;
 use super::tags::{map_of, to_value};
 use crate::api::UpdateTopicConfigRequest;
 use crate::tfplugin::cty::{AttributePath, Number, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::tfplugin::framework::ApplyError;
+use crate::tfplugin::framework::validators::int_between;
+use crate::tfplugin::framework::{ApplyError, Context, Plan, PlanRequest};
 use crate::tfplugin::schema::Attribute;
 
 pub type Settings = BTreeMap<String, String>;
@@ -135,6 +137,35 @@ pub fn attributes() -> [Attribute; 2] {
     ]
 }
 
+/// `replication_factor` and `min_insync_replicas`: set at creation on local topics,
+/// reported by the service among the topic's settings.
+pub fn replication_attributes() -> [Attribute; 2] {
+    let replicas = |name: &str, what: &str| {
+        Attribute::number(name)
+            .optional()
+            .computed()
+            .use_state_for_unknown()
+            .requires_replace()
+            .validator(int_between(1, 3))
+            .markdown_description(format!(
+                "{what}; local-storage topics only (`local_topic = true`), the service's \
+                 default when unset. Reported by the service among the topic's settings. \
+                 Changing it replaces the topic."
+            ))
+    };
+    [
+        replicas(
+            "replication_factor",
+            "How many replicas each partition has, 1 to 3",
+        ),
+        replicas(
+            "min_insync_replicas",
+            "How many replicas must hold a message before a write counts, 1 to 3 and less \
+             than `replication_factor`",
+        ),
+    ]
+}
+
 /// The value of a whole number written in any form (`"86400000"`, `"8.64e7"`).
 fn integer(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -159,23 +190,13 @@ pub fn same(key: &str, a: &str, b: &str) -> bool {
     canonical(key, a) == canonical(key, b)
 }
 
-/// Plan-time checks of `config`, with each setting's path.
+/// Plan-time checks of what only local-storage topics take (compaction, replication,
+/// settings) and of each setting, with its path.
 pub fn validate(config: &Value) -> Diagnostics {
-    let mut diagnostics = Diagnostics::new();
+    let mut diagnostics = storage_rules(config);
     let Value::Map(entries) = config.attr("config") else {
         return diagnostics;
     };
-    let local = config.attr("local_topic");
-    if !entries.is_empty() && (local.is_null() || local.as_bool() == Some(false)) {
-        diagnostics.push(
-            Diagnostic::error(
-                "config needs local_topic",
-                "The service takes topic settings only on local-storage topics: set \
-                 local_topic = true as well, or leave config unset.",
-            )
-            .at(AttributePath::attr("config")),
-        );
-    }
     for (key, value) in entries {
         let Some(text) = value.as_str() else {
             continue; // unknown until apply
@@ -206,6 +227,97 @@ pub fn validate(config: &Value) -> Diagnostics {
         }
     }
     diagnostics
+}
+
+fn storage_rules(config: &Value) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    let local = config.attr("local_topic");
+    let not_local = local.is_null() || local.as_bool() == Some(false);
+    let empty_map = |v: &Value| matches!(v, Value::Map(m) if m.is_empty());
+    for (attribute, what) in [
+        ("compact_topic", "log compaction"),
+        ("replication_factor", "a choice of replication"),
+        ("min_insync_replicas", "a choice of replication"),
+        ("config", "topic settings"),
+    ] {
+        let set = config.attr(attribute);
+        let unset = set.is_null() || set.as_bool() == Some(false) || empty_map(set);
+        if not_local && !unset {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!("{attribute} needs local_topic"),
+                    format!(
+                        "The service offers {what} only for topics on local storage: set \
+                         local_topic = true as well, or leave {attribute} unset."
+                    ),
+                )
+                .at(AttributePath::attr(attribute)),
+            );
+        }
+    }
+    let replicas = |a: &str| config.attr(a).as_i64();
+    if let (Some(n), Some(min)) = (
+        replicas("replication_factor"),
+        replicas("min_insync_replicas"),
+    ) {
+        if min >= n {
+            diagnostics.push(
+                Diagnostic::error(
+                    "min_insync_replicas must be less than replication_factor",
+                    format!(
+                        "With {n} replicas, at most {} may be required in sync (the service \
+                         needs one replica free to fail).",
+                        n - 1
+                    ),
+                )
+                .at(AttributePath::attr("min_insync_replicas")),
+            );
+        }
+    }
+    diagnostics
+}
+
+/// Plans what settings decide: `effective_config` unknown when `config` changes, replication
+/// left unset kept as the state has it (even null: a state from before these attributes,
+/// or a service that does not report them; unknown would replace the topic), and warnings
+/// for removed keys without a default.
+pub fn plan(ctx: &Context, req: &PlanRequest, plan: &mut Plan) {
+    let (prior, planned) = (&req.prior_state, &mut plan.planned_state);
+    if prior.attr("config") != planned.attr("config") {
+        planned.set_attr("effective_config", Value::Unknown);
+    }
+    for name in ["replication_factor", "min_insync_replicas"] {
+        if req.config.attr(name).is_null() {
+            planned.set_attr(name, prior.attr(name).clone());
+        }
+    }
+    for warning in removal_warnings(prior.attr("config"), planned.attr("config")).iter() {
+        ctx.report(warning.clone());
+    }
+}
+
+/// An imported topic's state: it manages the settings that differ from their defaults.
+pub async fn adopt(ctx: &Context, kafka: &Kafka, mut state: Value) -> Value {
+    let effective = map_of(state.attr("effective_config")).unwrap_or_default();
+    let instance_id = state
+        .attr("instance_id")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let retention = retention_hours(ctx, kafka, &instance_id).await;
+    let managed = non_default(&effective, retention);
+    if !managed.is_empty() {
+        state.set_attr("config", to_value(&managed));
+    }
+    state
+}
+
+/// The message retention (hours) of `instance_id`: the default of the retention
+/// settings. `None` when the instance list cannot say.
+pub async fn retention_hours(ctx: &Context, kafka: &Kafka, instance_id: &str) -> Option<i64> {
+    let instances = ctx.run(kafka.instances()).await.ok()?.ok()?;
+    let instance = instances.iter().find(|i| i.instance_id == instance_id)?;
+    instance.msg_retain
 }
 
 /// The state's `config` from what the service reports: the keys `base` manages, each in

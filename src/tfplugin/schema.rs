@@ -95,6 +95,9 @@ pub struct Attribute {
     pub default: Option<Value>,
     /// Checks of configured values (skipped for null and unknown values).
     pub validators: Vec<Arc<dyn Validator>>,
+    /// Write-only (Terraform 1.11+): the configured value reaches create and update, and
+    /// is null in every plan and state. See [`Attribute::write_only`].
+    pub write_only: bool,
 }
 
 impl fmt::Debug for Attribute {
@@ -110,6 +113,7 @@ impl fmt::Debug for Attribute {
             .field("use_state_for_unknown", &self.use_state_for_unknown)
             .field("has_default", &self.default.is_some())
             .field("validators", &self.validators.len())
+            .field("write_only", &self.write_only)
             .finish_non_exhaustive()
     }
 }
@@ -152,6 +156,7 @@ impl Attribute {
             use_state_for_unknown: false,
             default: None,
             validators: Vec::new(),
+            write_only: false,
         }
     }
 
@@ -208,6 +213,20 @@ impl Attribute {
         self
     }
 
+    /// Write-only (Terraform 1.11+, e.g. `password_wo`): the configured value is handed to
+    /// create and update, and is null in plans, states and every read, import, move and
+    /// upgrade result, so it is never stored. The attribute must be optional (not
+    /// required, computed, defaulted or requires_replace), outside set nesting; pair it
+    /// with an ordinary `*_version` attribute whose change triggers the update.
+    ///
+    /// Terraform before 1.11 does not know the flag and sees an optional attribute: the
+    /// framework refuses a value for it there (the client does not announce
+    /// `write_only_attributes_allowed`), with an error that names the attribute.
+    pub fn write_only(mut self) -> Attribute {
+        self.write_only = true;
+        self
+    }
+
     pub fn validator(mut self, validator: impl Validator + 'static) -> Attribute {
         self.validators.push(Arc::new(validator));
         self
@@ -244,7 +263,7 @@ impl Attribute {
             sensitive: self.sensitive,
             description_kind: self.description.kind_proto() as i32,
             deprecated: self.deprecated,
-            write_only: false,
+            write_only: self.write_only,
             deprecation_message: self.deprecation_message.clone(),
         }
     }
@@ -485,7 +504,141 @@ impl Schema {
     /// would reject or misbehave on such schemas, so the server reports them up front.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        check_block(&self.block, "", &mut problems);
+        check_block(&self.block, "", false, &mut problems);
+        problems
+    }
+}
+
+/// The identity of a managed resource type (Terraform 1.12+): a small, versioned object
+/// that names one remote object, e.g. `{ instance_id, topic }`. Terraform keeps it beside
+/// the state, imports by it (`import { identity = {...} }`) and lists by it
+/// (`terraform query`). It never changes for the life of an object.
+#[derive(Clone, Debug, Default)]
+pub struct IdentitySchema {
+    /// Bumped when stored identities need UpgradeResourceIdentity.
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+/// One attribute of an identity. Exactly one of `required_for_import` and
+/// `optional_for_import` is set.
+#[derive(Clone, Debug)]
+pub struct IdentityAttribute {
+    pub name: String,
+    pub ty: Type,
+    pub required_for_import: bool,
+    pub optional_for_import: bool,
+    pub description: String,
+}
+
+impl IdentityAttribute {
+    pub fn new(name: impl Into<String>, ty: Type) -> IdentityAttribute {
+        IdentityAttribute {
+            name: name.into(),
+            ty,
+            required_for_import: false,
+            optional_for_import: false,
+            description: String::new(),
+        }
+    }
+
+    pub fn string(name: impl Into<String>) -> IdentityAttribute {
+        IdentityAttribute::new(name, Type::String)
+    }
+
+    /// `import { identity = {...} }` must set it.
+    pub fn required_for_import(mut self) -> IdentityAttribute {
+        self.required_for_import = true;
+        self
+    }
+
+    /// `import { identity = {...} }` may leave it out.
+    pub fn optional_for_import(mut self) -> IdentityAttribute {
+        self.optional_for_import = true;
+        self
+    }
+
+    pub fn description(mut self, text: impl Into<String>) -> IdentityAttribute {
+        self.description = text.into();
+        self
+    }
+
+    pub fn to_proto(&self) -> pb::resource_identity_schema::IdentityAttribute {
+        pb::resource_identity_schema::IdentityAttribute {
+            name: self.name.clone(),
+            r#type: self.ty.to_json_bytes(),
+            required_for_import: self.required_for_import,
+            optional_for_import: self.optional_for_import,
+            description: self.description.clone(),
+        }
+    }
+}
+
+impl IdentitySchema {
+    /// A version 0 identity with these attributes.
+    pub fn new(attributes: Vec<IdentityAttribute>) -> IdentitySchema {
+        IdentitySchema {
+            version: 0,
+            attributes,
+        }
+    }
+
+    pub fn version(mut self, version: i64) -> IdentitySchema {
+        self.version = version;
+        self
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&IdentityAttribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The object type of identity values.
+    pub fn value_type(&self) -> Type {
+        Type::object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone())),
+        )
+    }
+
+    pub fn to_proto(&self) -> pb::ResourceIdentitySchema {
+        pb::ResourceIdentitySchema {
+            version: self.version,
+            identity_attributes: self.attributes.iter().map(|a| a.to_proto()).collect(),
+        }
+    }
+
+    /// Mistakes in the declaration, one message each (empty when sound).
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.attributes.is_empty() {
+            problems.push("identity: an identity needs at least one attribute".to_owned());
+        }
+        let mut seen = BTreeSet::new();
+        for a in &self.attributes {
+            let name = format!("identity.{}", a.name);
+            if !valid_name(&a.name) {
+                problems.push(format!("{name}: names use only a-z, 0-9 and _"));
+            }
+            if !seen.insert(a.name.as_str()) {
+                problems.push(format!("{name}: declared twice"));
+            }
+            if a.required_for_import == a.optional_for_import {
+                problems.push(format!(
+                    "{name}: must be either required_for_import or optional_for_import"
+                ));
+            }
+            let primitive = |t: &Type| matches!(t, Type::String | Type::Number | Type::Bool);
+            let fits = match &a.ty {
+                Type::List(element) => primitive(element),
+                other => primitive(other),
+            };
+            if !fits {
+                problems.push(format!(
+                    "{name}: identity attributes are strings, numbers, bools or lists of those"
+                ));
+            }
+        }
         problems
     }
 }
@@ -497,7 +650,7 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-fn check_block(block: &Block, prefix: &str, problems: &mut Vec<String>) {
+fn check_block(block: &Block, prefix: &str, in_set: bool, problems: &mut Vec<String>) {
     let mut seen = BTreeSet::new();
     let names = block
         .attributes
@@ -513,7 +666,7 @@ fn check_block(block: &Block, prefix: &str, problems: &mut Vec<String>) {
         }
     }
     for attribute in &block.attributes {
-        check_attribute(attribute, prefix, problems);
+        check_attribute(attribute, prefix, in_set, problems);
     }
     for nested in &block.blocks {
         let inner = format!("{prefix}{}.", nested.type_name);
@@ -523,11 +676,12 @@ fn check_block(block: &Block, prefix: &str, problems: &mut Vec<String>) {
                 nested.type_name
             ));
         }
-        check_block(&nested.block, &inner, problems);
+        let in_set = in_set || nested.nesting == BlockNesting::Set;
+        check_block(&nested.block, &inner, in_set, problems);
     }
 }
 
-fn check_attribute(a: &Attribute, prefix: &str, problems: &mut Vec<String>) {
+fn check_attribute(a: &Attribute, prefix: &str, in_set: bool, problems: &mut Vec<String>) {
     let name = format!("{prefix}{}", a.name);
     match (a.required, a.optional, a.computed) {
         (true, false, false) | (false, true, _) | (false, false, true) => {}
@@ -546,9 +700,40 @@ fn check_attribute(a: &Attribute, prefix: &str, problems: &mut Vec<String>) {
     if a.use_state_for_unknown && !a.computed {
         problems.push(format!("{name}: use_state_for_unknown needs computed"));
     }
+    if a.write_only {
+        check_write_only(a, &name, in_set, problems);
+    }
     if let AttributeType::Nested(nested) = &a.kind {
         let inner = Block::new(nested.attributes.clone());
-        check_block(&inner, &format!("{name}."), problems);
+        let in_set = in_set || nested.nesting == ObjectNesting::Set;
+        check_block(&inner, &format!("{name}."), in_set, problems);
+    }
+}
+
+/// Terraform's rules for write-only attributes, plus one of ours: not required, so that
+/// a Terraform older than 1.11 (which cannot send the value) can still use the resource.
+fn check_write_only(a: &Attribute, name: &str, in_set: bool, problems: &mut Vec<String>) {
+    if in_set {
+        problems.push(format!(
+            "{name}: write-only attributes are not allowed inside set nesting"
+        ));
+    }
+    if !a.optional || a.computed {
+        problems.push(format!(
+            "{name}: a write-only attribute must be optional, neither required (Terraform \
+             before 1.11 could not use the resource) nor computed"
+        ));
+    }
+    if a.default.is_some() || a.use_state_for_unknown || a.requires_replace {
+        problems.push(format!(
+            "{name}: a write-only attribute has no stored value, so no default, \
+             use_state_for_unknown or requires_replace"
+        ));
+    }
+    if a.nested_type().is_some() {
+        problems.push(format!(
+            "{name}: mark the nested attributes write-only, not the nested attribute"
+        ));
     }
 }
 

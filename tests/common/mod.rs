@@ -544,6 +544,25 @@ pub fn for_each_terraform(f: impl Fn(Terraform) + Send + Sync + Clone + 'static)
 // Data sources and policy checks: seeding, messages and offsets, outputs
 // ---------------------------------------------------------------------------------------------
 
+/// Our own API client on the emulator's demo account: to change things behind
+/// Terraform's back, as another team's tooling or the console would.
+pub fn api_client(emu: &Emulator) -> alikafka::api::Client {
+    let mut config = alikafka::api::ClientConfig::new(REGION_HZ);
+    config.endpoint = Some(emu.url.clone());
+    alikafka::api::Client::new(
+        config,
+        alikafka::api::Credentials::new(DEMO_AK, DEMO_SK, None),
+    )
+    .expect("api client")
+}
+
+/// Runs one client call to completion (tests are synchronous).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(future)
+}
+
 impl Emulator {
     /// Appends `count` messages to a partition through the control API; returns the
     /// partition's new log end offset.

@@ -45,22 +45,45 @@
 //! # let _ = Arc::new(Widget { client: ProviderData::new() });
 //! ```
 //!
+//! Newer Terraform features, each opt-in and invisible to Terraform versions without them
+//! (Terraform 1.0 ignores the schema parts it does not know):
+//!
+//! - write-only attributes (1.11+): [`Attribute::write_only`](crate::tfplugin::schema::Attribute::write_only);
+//! - resource identity (1.12+): [`Resource::identity_schema`], with the defaults of
+//!   [`Resource::identity`], [`Resource::import_by_identity`] and [`Resource::upgrade_identity`];
+//! - `moved` across types and providers (1.8+): [`Resource::move_state`];
+//! - generated configuration (1.14+): [`Resource::generate_config`];
+//! - list resources (1.14+): [`ListResource`], from [`ProviderDef::list_resources`];
+//! - actions (1.14+): [`Action`], from [`ProviderDef::actions`];
+//! - provider functions (1.8+): [`Function`], from [`ProviderDef::functions`].
+//!
 //! [`Schema`]: crate::tfplugin::schema::Schema
 
+mod action;
 mod context;
+pub mod function;
+pub mod generate;
+pub mod identity;
+mod list;
 pub mod model;
 pub mod plan;
 mod resource;
 mod timeouts;
 pub mod validate;
 pub mod validators;
+pub mod write_only;
 
+pub use action::{Action, ActionProgress};
 pub use context::{cancelled, Context};
+pub use function::{Function, FunctionError, Parameter, Signature};
+pub(crate) use list::{error_event, ItemEncoder};
+pub use list::{ListItem, ListRequest, ListResource, ListSink};
 pub use model::{decode, encode, from_value, to_value};
 pub use plan::{Plan, PlanRequest};
 pub use resource::{
     upgrade_current_version, ApplyError, ConfigureRequest, CreateRequest, DataSource,
-    DeleteRequest, ProviderData, ProviderDef, ReadRequest, Resource, UpdateRequest,
+    DeleteRequest, MoveStateRequest, ProviderAddress, ProviderData, ProviderDef, ReadRequest,
+    Resource, UpdateRequest,
 };
 pub use timeouts::Timeouts;
 pub use validators::Validator;

@@ -82,7 +82,8 @@ pub fn replacement_paths(schema: &Schema, prior: &Value, planned: &Value) -> Vec
 
 /// Terraform's rules for a planned value: a non-computed attribute's planned value equals
 /// its config value; an optional+computed attribute set in config is planned as configured
-/// (or kept at its prior value); only computed attributes may be filled in.
+/// (or kept at its prior value); only computed attributes may be filled in; write-only
+/// attributes are planned null.
 pub fn check_plan(schema: &Schema, prior: &Value, config: &Value, planned: &Value) -> Diagnostics {
     let mut problems = Vec::new();
     if planned.is_null() {
@@ -429,6 +430,12 @@ fn check_attribute(
     path: &AttributePath,
     problems: &mut Problems,
 ) {
+    if a.write_only {
+        if !planned.is_null() {
+            problems.push((path.clone(), "planned a value for a write-only attribute"));
+        }
+        return;
+    }
     if planned == config || (!prior.is_null() && !config.is_null() && planned == prior) {
         return;
     }

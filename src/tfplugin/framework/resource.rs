@@ -5,18 +5,25 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 
+use super::action::Action;
 use super::context::Context;
+use super::function::Function;
+use super::generate::config_from_state;
+use super::identity::{identity_from_state, state_from_identity, upgrade_current_identity_version};
+use super::list::ListResource;
 use super::plan::{Plan, PlanRequest};
 use crate::tfplugin::cty::json::{self, JsonOptions};
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::tfplugin::schema::Schema;
+use crate::tfplugin::schema::{IdentitySchema, Schema};
 
 /// ApplyResourceChange creating a resource.
 #[derive(Clone, Debug)]
 pub struct CreateRequest {
     pub config: Value,
-    /// The plan: configured values, defaults, and unknown for computed attributes.
+    /// The plan: configured values, defaults, and unknown for computed attributes. Holds
+    /// the configured values of write-only attributes too (Terraform plans them null);
+    /// the framework nulls them again in the state returned.
     pub planned_state: Value,
     pub planned_private: Vec<u8>,
 }
@@ -26,6 +33,7 @@ pub struct CreateRequest {
 pub struct UpdateRequest {
     pub config: Value,
     pub prior_state: Value,
+    /// As in [`CreateRequest::planned_state`], with the configured write-only values.
     pub planned_state: Value,
     pub planned_private: Vec<u8>,
 }
@@ -147,6 +155,131 @@ pub trait Resource: Send + Sync + 'static {
     ) -> Result<Value, Diagnostics> {
         upgrade_current_version(&self.schema(), version, raw_state)
     }
+
+    /// The identity schema (Terraform 1.12+) when objects of this type have one; called
+    /// once, when the server starts. With one, the framework returns the identity on
+    /// create, read, update and import, accepts `import { identity = {...} }` and states
+    /// written before identities existed, and refuses any change of an identity.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object `state` describes: wholly known for a state after
+    /// create, read, update or import; may hold unknown values for a planned state. The
+    /// default copies each identity attribute from the state attribute of that name.
+    fn identity(
+        &self,
+        identity_schema: &IdentitySchema,
+        state: &Value,
+    ) -> Result<Value, Diagnostics> {
+        Ok(identity_from_state(identity_schema, state))
+    }
+
+    /// `import { to = ..., identity = {...} }`: like [`Resource::import`], from an identity
+    /// whose `required_for_import` attributes are set. The default sets the state
+    /// attributes named like the identity attributes; `read` then fills the rest.
+    async fn import_by_identity(
+        &self,
+        _ctx: &Context,
+        identity_schema: &IdentitySchema,
+        identity: &Value,
+    ) -> Result<Value, Diagnostics> {
+        Ok(state_from_identity(identity_schema, identity))
+    }
+
+    /// Upgrades a stored identity (JSON) written with identity schema `version`. The
+    /// default accepts the current version only.
+    async fn upgrade_identity(
+        &self,
+        _ctx: &Context,
+        identity_schema: &IdentitySchema,
+        version: i64,
+        raw_identity: &serde_json::Value,
+    ) -> Result<Value, Diagnostics> {
+        upgrade_current_identity_version(identity_schema, version, raw_identity)
+    }
+
+    /// `moved { from = OTHER_TYPE.x  to = THIS_TYPE.x }` (Terraform 1.8+), also from
+    /// another provider: translates the source's stored state into a state of this type.
+    /// Runs unconfigured (no API calls); the state arrives as stored, not upgraded, so
+    /// parse it at `req.source_schema_version`. The result must be wholly known; the
+    /// refresh and plan that follow reconcile the rest. `Ok(None)`: not a source this type
+    /// accepts (the framework answers with an error naming it). The identity of the result
+    /// comes from [`Resource::identity`]; private state from `ctx.set_private`.
+    async fn move_state(
+        &self,
+        _ctx: &Context,
+        _req: &MoveStateRequest,
+    ) -> Result<Option<Value>, Diagnostics> {
+        Ok(None)
+    }
+
+    /// `terraform query -generate-config-out`: the configuration to write for an object
+    /// with this state. The default (see [`config_from_state`]) leaves out computed-only
+    /// attributes and optional+computed ones that are null or at their default.
+    fn generate_config(&self, schema: &Schema, state: &Value) -> Result<Value, Diagnostics> {
+        Ok(config_from_state(schema, state))
+    }
+}
+
+/// MoveResourceState: the object being moved into this resource type.
+#[derive(Clone, Debug)]
+pub struct MoveStateRequest {
+    /// The provider the source resource belonged to.
+    pub source_provider: ProviderAddress,
+    pub source_type_name: String,
+    pub source_schema_version: i64,
+    /// The stored attributes, as the source provider wrote them.
+    pub source_state: serde_json::Value,
+    pub source_private: Vec<u8>,
+    /// The stored identity, when the source had one.
+    pub source_identity: Option<serde_json::Value>,
+    pub source_identity_schema_version: i64,
+}
+
+impl MoveStateRequest {
+    /// True for a source of type `type_name` from provider `provider` (`"namespace/type"`,
+    /// or a full address; hostnames are ignored, as mirrors and registries differ).
+    pub fn is_from(&self, provider: &str, type_name: &str) -> bool {
+        self.source_type_name == type_name && self.source_provider.is(provider)
+    }
+}
+
+/// A provider source address, `hostname/namespace/type`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderAddress {
+    pub hostname: String,
+    pub namespace: String,
+    pub type_name: String,
+}
+
+impl ProviderAddress {
+    /// Parses `hostname/namespace/type` or `namespace/type` (the public registry).
+    pub fn parse(raw: &str) -> ProviderAddress {
+        let parts: Vec<&str> = raw.trim().split('/').collect();
+        let (hostname, namespace, type_name) = match parts.as_slice() {
+            [host, namespace, type_name] => (*host, *namespace, *type_name),
+            [namespace, type_name] => ("registry.terraform.io", *namespace, *type_name),
+            _ => ("", "", raw),
+        };
+        ProviderAddress {
+            hostname: hostname.to_ascii_lowercase(),
+            namespace: namespace.to_ascii_lowercase(),
+            type_name: type_name.to_ascii_lowercase(),
+        }
+    }
+
+    /// Same namespace and type as `other` (parsed), whatever the hostnames.
+    pub fn is(&self, other: &str) -> bool {
+        let other = ProviderAddress::parse(other);
+        self.namespace == other.namespace && self.type_name == other.type_name
+    }
+}
+
+impl std::fmt::Display for ProviderAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}/{}", self.hostname, self.namespace, self.type_name)
+    }
 }
 
 /// The default state upgrade: same version only.
@@ -210,6 +343,22 @@ pub trait ProviderDef: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+
+    /// Provider-defined functions (Terraform 1.8+), callable unconfigured.
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+
+    /// List resources (Terraform 1.14+, `terraform query`), one per managed resource type
+    /// with an identity.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        Vec::new()
+    }
+
+    /// Actions (Terraform 1.14+).
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        Vec::new()
+    }
 }
 
 /// A slot the provider fills in `configure` and its resources read, e.g. an API client.

@@ -1,17 +1,28 @@
 //! The `Provider` RPCs.
 
 use async_trait::async_trait;
+use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
 use super::guard::WithDiagnostics;
-use super::{decode_dynamic, encode_dynamic, require_known, server_capabilities, ProviderServer};
+use super::identity::{
+    check_unchanged, complete_identity, decode_identity, derive_identity, encode_identity,
+};
+use super::{
+    decode_dynamic, encode_dynamic, parse_json, require_known, server_capabilities, ProviderServer,
+    Registered,
+};
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::{path_to_proto, Diagnostics};
+use crate::tfplugin::framework::identity::is_unset;
 use crate::tfplugin::framework::plan::{check_plan, plan_resource, replacement_paths};
 use crate::tfplugin::framework::validate::validate_config;
+use crate::tfplugin::framework::write_only::{
+    configured_write_only, fill_write_only, null_write_only, unsupported_write_only,
+};
 use crate::tfplugin::framework::{
     ConfigureRequest, Context, CreateRequest, DeleteRequest, PlanRequest, ProviderDef, ReadRequest,
-    UpdateRequest,
+    Resource, UpdateRequest,
 };
 use crate::tfplugin::proto::tfplugin6 as pb;
 use crate::tfplugin::proto::tfplugin6::provider_server::Provider;
@@ -33,6 +44,12 @@ fn unsupported(what: &str) -> Diagnostics {
     )
 }
 
+/// True when Terraform announced write-only support (1.11+); older versions send no
+/// capabilities at all.
+fn write_only_allowed(capabilities: Option<&pb::ClientCapabilities>) -> bool {
+    capabilities.is_some_and(|c| c.write_only_attributes_allowed)
+}
+
 impl<P: ProviderDef> ProviderServer<P> {
     async fn validate_provider(
         &self,
@@ -51,13 +68,20 @@ impl<P: ProviderDef> ProviderServer<P> {
     async fn validate_resource(
         &self,
         ctx: &Context,
-        type_name: &str,
-        config: Option<&pb::DynamicValue>,
+        req: &pb::validate_resource_config::Request,
     ) -> Diagnostics {
         let run = async {
-            let resource = self.resource(type_name)?;
-            let config = decode_dynamic(config, &resource.value_type, "resource configuration")?;
+            let resource = self.resource(&req.type_name)?;
+            let config = decode_dynamic(
+                req.config.as_ref(),
+                &resource.value_type,
+                "resource configuration",
+            )?;
             let mut diagnostics = validate_config(&resource.schema.block, &config);
+            if resource.has_write_only && !write_only_allowed(req.client_capabilities.as_ref()) {
+                let paths = configured_write_only(&resource.schema.block, &config);
+                diagnostics.extend(unsupported_write_only(&paths));
+            }
             diagnostics.extend(resource.implementation.validate(ctx, &config).await);
             Ok::<_, Diagnostics>(diagnostics)
         };
@@ -101,21 +125,49 @@ impl<P: ProviderDef> ProviderServer<P> {
                 Some(encode_dynamic(&Value::Null, &resource.value_type, "state")?);
             return Ok(());
         }
-        let json: serde_json::Value = serde_json::from_slice(&raw.json).map_err(|e| {
-            Diagnostics::error(
-                "Invalid stored state",
-                format!("The stored state is not JSON: {e}."),
-            )
-        })?;
-        let upgraded = resource
+        let json = parse_json(&raw.json, "stored state")?;
+        let mut upgraded = resource
             .implementation
             .upgrade_state(ctx, req.version, &json)
             .await?;
+        if resource.has_write_only {
+            null_write_only(&resource.schema.block, &mut upgraded);
+        }
         resp.upgraded_state = Some(encode_dynamic(
             &upgraded,
             &resource.value_type,
             "upgraded state",
         )?);
+        Ok(())
+    }
+
+    async fn upgrade_identity(
+        &self,
+        ctx: &Context,
+        req: &pb::upgrade_resource_identity::Request,
+        resp: &mut pb::upgrade_resource_identity::Response,
+    ) -> Result<(), Diagnostics> {
+        let resource = self.resource(&req.type_name)?;
+        let identity = resource.identity.as_ref().ok_or_else(|| {
+            Diagnostics::error(
+                "Resource type has no identity",
+                format!("Resource type {} declares no identity.", req.type_name),
+            )
+        })?;
+        let raw = req.raw_identity.as_ref().map(|r| r.json.as_slice());
+        let raw = raw.filter(|json| !json.is_empty()).ok_or_else(|| {
+            Diagnostics::error(
+                "Invalid stored identity",
+                "Terraform sent no stored identity to upgrade.",
+            )
+        })?;
+        let json = parse_json(raw, "stored identity")?;
+        let mut upgraded = resource
+            .implementation
+            .upgrade_identity(ctx, &identity.schema, req.version, &json)
+            .await?;
+        require_known(&mut upgraded, "upgraded identity").into_result()?;
+        resp.upgraded_identity = Some(encode_identity(&upgraded, identity, "upgraded identity")?);
         Ok(())
     }
 
@@ -127,6 +179,7 @@ impl<P: ProviderDef> ProviderServer<P> {
     ) -> Result<(), Diagnostics> {
         // Until a new state is known, Terraform keeps the current one.
         resp.new_state = req.current_state.clone();
+        resp.new_identity = req.current_identity.clone();
         resp.private = req.private.clone();
         let resource = self.resource(&req.type_name)?;
         let ty = &resource.value_type;
@@ -134,14 +187,39 @@ impl<P: ProviderDef> ProviderServer<P> {
         if current_state.is_null() {
             return Ok(());
         }
+        let current_identity = match &resource.identity {
+            Some(identity) => {
+                decode_identity(req.current_identity.as_ref(), identity, "current identity")?
+            }
+            None => Value::Null,
+        };
         let read = ReadRequest {
             current_state,
             private: req.private,
         };
         let new_state = resource.implementation.read(ctx, &read).await?;
         let mut new_state = new_state.unwrap_or(Value::Null);
+        if resource.has_write_only {
+            null_write_only(&resource.schema.block, &mut new_state);
+        }
         let unknown = require_known(&mut new_state, "state");
+        let new_identity = match &resource.identity {
+            Some(identity) if !new_state.is_null() => {
+                let derived =
+                    derive_identity(&*resource.implementation, identity, &new_state, true)?;
+                check_unchanged(
+                    &req.type_name,
+                    "refresh",
+                    identity,
+                    &current_identity,
+                    &derived,
+                )?;
+                Some(encode_identity(&derived, identity, "new identity")?)
+            }
+            _ => None,
+        };
         resp.new_state = Some(encode_dynamic(&new_state, ty, "state")?);
+        resp.new_identity = new_identity;
         if let Some(private) = ctx.take_private() {
             resp.private = private;
         }
@@ -156,14 +234,23 @@ impl<P: ProviderDef> ProviderServer<P> {
     ) -> Result<(), Diagnostics> {
         let resource = self.resource(&req.type_name)?;
         let (schema, ty) = (&resource.schema, &resource.value_type);
+        let config = decode_dynamic(req.config.as_ref(), ty, "configuration")?;
+        let mut proposed_new_state =
+            decode_dynamic(req.proposed_new_state.as_ref(), ty, "proposed new state")?;
+        if resource.has_write_only {
+            if !write_only_allowed(req.client_capabilities.as_ref()) {
+                let paths = configured_write_only(&schema.block, &config);
+                if !paths.is_empty() {
+                    return Err(unsupported_write_only(&paths));
+                }
+            }
+            // The proposal carries the configured values; planned they are null.
+            null_write_only(&schema.block, &mut proposed_new_state);
+        }
         let plan_request = PlanRequest {
             prior_state: decode_dynamic(req.prior_state.as_ref(), ty, "prior state")?,
-            proposed_new_state: decode_dynamic(
-                req.proposed_new_state.as_ref(),
-                ty,
-                "proposed new state",
-            )?,
-            config: decode_dynamic(req.config.as_ref(), ty, "configuration")?,
+            proposed_new_state,
+            config,
             prior_private: req.prior_private,
         };
         let mut plan = plan_resource(schema, &plan_request);
@@ -174,6 +261,9 @@ impl<P: ProviderDef> ProviderServer<P> {
             .implementation
             .modify_plan(ctx, &plan_request, &mut plan)
             .await?;
+        if resource.has_write_only {
+            null_write_only(&schema.block, &mut plan.planned_state);
+        }
         check_plan(
             schema,
             &plan_request.prior_state,
@@ -185,6 +275,36 @@ impl<P: ProviderDef> ProviderServer<P> {
         for path in plan.requires_replace {
             if !replace.contains(&path) {
                 replace.push(path);
+            }
+        }
+        if let Some(identity) = &resource.identity {
+            let prior = decode_identity(req.prior_identity.as_ref(), identity, "prior identity")?;
+            let planned = if plan.planned_state.is_null() {
+                prior // destroying: the identity stays what it was
+            } else {
+                let derived = derive_identity(
+                    &*resource.implementation,
+                    identity,
+                    &plan.planned_state,
+                    false,
+                )?;
+                if plan_request.prior_state.is_null() || !replace.is_empty() {
+                    derived // a new object: its identity may be known only after apply
+                } else {
+                    check_unchanged(&req.type_name, "planning", identity, &prior, &derived)?;
+                    let completed = complete_identity(&identity.schema, &prior, &derived);
+                    // An update needs a known identity; an unknown one (a state from before
+                    // identities, planned without refresh) is left to apply.
+                    if completed.is_wholly_known() {
+                        completed
+                    } else {
+                        Value::Null
+                    }
+                }
+            };
+            if !planned.is_null() {
+                resp.planned_identity =
+                    Some(encode_identity(&planned, identity, "planned identity")?);
             }
         }
         resp.planned_state = Some(encode_dynamic(&plan.planned_state, ty, "planned state")?);
@@ -207,8 +327,18 @@ impl<P: ProviderDef> ProviderServer<P> {
         // Taken out of the request so that the encoded copies are freed before the resource
         // code waits (with -parallelism=1000, a thousand operations wait at once).
         let prior_state = decode_dynamic(req.prior_state.take().as_ref(), ty, "prior state")?;
-        let planned_state = decode_dynamic(req.planned_state.take().as_ref(), ty, "planned state")?;
+        let mut planned_state =
+            decode_dynamic(req.planned_state.take().as_ref(), ty, "planned state")?;
         let config = decode_dynamic(req.config.take().as_ref(), ty, "configuration")?;
+        let planned_identity = match &resource.identity {
+            Some(identity) => {
+                decode_identity(req.planned_identity.as_ref(), identity, "planned identity")?
+            }
+            None => Value::Null,
+        };
+        if resource.has_write_only && !planned_state.is_null() {
+            fill_write_only(&resource.schema.block, &config, &mut planned_state);
+        }
         let planned_private = req.planned_private;
         let implementation = &resource.implementation;
 
@@ -245,7 +375,23 @@ impl<P: ProviderDef> ProviderServer<P> {
             }
         };
         let mut new_state = new_state;
+        if resource.has_write_only {
+            null_write_only(&resource.schema.block, &mut new_state);
+        }
         diagnostics.extend(require_known(&mut new_state, "new state"));
+        // The state is recorded whatever happens to the identity: a created object must
+        // never be forgotten.
+        if let (Some(identity), false) = (&resource.identity, new_state.is_null()) {
+            let checked = derive_identity(&*resource.implementation, identity, &new_state, true)
+                .and_then(|new| {
+                    check_unchanged(&req.type_name, "apply", identity, &planned_identity, &new)?;
+                    encode_identity(&new, identity, "new identity")
+                });
+            match checked {
+                Ok(new_identity) => resp.new_identity = Some(new_identity),
+                Err(d) => diagnostics.extend(d),
+            }
+        }
         resp.new_state = Some(encode_dynamic(&new_state, ty, "new state")?);
         if let Some(private) = ctx.take_private() {
             resp.private = private;
@@ -261,19 +407,41 @@ impl<P: ProviderDef> ProviderServer<P> {
         resp: &mut pb::import_resource_state::Response,
     ) -> Result<(), Diagnostics> {
         let resource = self.resource(&req.type_name)?;
-        if req.id.is_empty() {
-            return Err(Diagnostics::error(
-                "Import needs an ID",
-                "This provider imports by ID only; resource identities are not supported.",
-            ));
-        }
-        let state = resource.implementation.import(ctx, &req.id).await?;
+        let (mut state, imported_identity) = if req.id.is_empty() {
+            self.import_by_identity(ctx, resource, &req).await?
+        } else {
+            let state = resource.implementation.import(ctx, &req.id).await?;
+            // Kept only when complete; otherwise the refresh that follows supplies it.
+            let identity = match &resource.identity {
+                Some(identity) => {
+                    let derived =
+                        derive_identity(&*resource.implementation, identity, &state, true)?;
+                    let complete = identity
+                        .schema
+                        .attributes
+                        .iter()
+                        .all(|a| !a.required_for_import || derived.attr(&a.name).is_present());
+                    complete.then_some(derived)
+                }
+                None => None,
+            };
+            (state, identity)
+        };
         if !matches!(state, Value::Object(_)) {
             return Err(Diagnostics::error(
                 "Internal provider error (this is a bug)",
                 "Import produced no resource object.",
             ));
         }
+        if resource.has_write_only {
+            null_write_only(&resource.schema.block, &mut state);
+        }
+        let identity = match (&resource.identity, imported_identity) {
+            (Some(schema), Some(value)) => {
+                Some(encode_identity(&value, schema, "imported identity")?)
+            }
+            _ => None,
+        };
         resp.imported_resources
             .push(pb::import_resource_state::ImportedResource {
                 type_name: req.type_name.clone(),
@@ -283,8 +451,81 @@ impl<P: ProviderDef> ProviderServer<P> {
                     "imported state",
                 )?),
                 private: ctx.take_private().unwrap_or_default(),
-                identity: None,
+                identity,
             });
+        Ok(())
+    }
+
+    /// `import { identity = {...} }`: the state and the identity to record.
+    async fn import_by_identity(
+        &self,
+        ctx: &Context,
+        resource: &Registered<dyn Resource>,
+        req: &pb::import_resource_state::Request,
+    ) -> Result<(Value, Option<Value>), Diagnostics> {
+        let Some(identity) = &resource.identity else {
+            return Err(Diagnostics::error(
+                "Import needs an ID",
+                format!(
+                    "Resource type {} has no identity: import it by ID.",
+                    req.type_name
+                ),
+            ));
+        };
+        let requested = decode_identity(req.identity.as_ref(), identity, "identity")?;
+        if is_unset(&requested) {
+            return Err(Diagnostics::error(
+                "Import needs an ID or an identity",
+                format!(
+                    "Terraform sent neither an ID nor an identity to import {}.",
+                    req.type_name
+                ),
+            ));
+        }
+        let missing: Vec<&str> = identity
+            .schema
+            .attributes
+            .iter()
+            .filter(|a| a.required_for_import && requested.attr(&a.name).is_null())
+            .map(|a| a.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Diagnostics::error(
+                "Incomplete identity",
+                format!(
+                    "Importing {} by identity needs {} in the identity.",
+                    req.type_name,
+                    missing.join(", ")
+                ),
+            ));
+        }
+        let state = resource
+            .implementation
+            .import_by_identity(ctx, &identity.schema, &requested)
+            .await?;
+        let derived = derive_identity(&*resource.implementation, identity, &state, true)?;
+        check_unchanged(&req.type_name, "import", identity, &requested, &derived)?;
+        Ok((
+            state,
+            Some(complete_identity(&identity.schema, &requested, &derived)),
+        ))
+    }
+
+    async fn generate_config(
+        &self,
+        req: pb::generate_resource_config::Request,
+        resp: &mut pb::generate_resource_config::Response,
+    ) -> Result<(), Diagnostics> {
+        let resource = self.resource(&req.type_name)?;
+        let ty = &resource.value_type;
+        let state = decode_dynamic(req.state.as_ref(), ty, "state")?;
+        let mut config = resource
+            .implementation
+            .generate_config(&resource.schema, &state)?;
+        if resource.has_write_only {
+            null_write_only(&resource.schema.block, &mut config);
+        }
+        resp.config = Some(encode_dynamic(&config, ty, "generated configuration")?);
         Ok(())
     }
 
@@ -338,21 +579,41 @@ impl<P: ProviderDef> Provider for ProviderServer<P> {
         &self,
         _request: Request<pb::get_metadata::Request>,
     ) -> RpcResult<pb::get_metadata::Response> {
+        use pb::get_metadata as meta;
         self.guarded("GetMetadata", "", Default::default, |_ctx| async {
-            pb::get_metadata::Response {
+            meta::Response {
                 server_capabilities: Some(server_capabilities()),
                 diagnostics: Vec::new(),
                 resources: self
                     .resources
                     .keys()
-                    .map(|name| pb::get_metadata::ResourceMetadata {
+                    .map(|name| meta::ResourceMetadata {
                         type_name: name.clone(),
                     })
                     .collect(),
                 data_sources: self
                     .data_sources
                     .keys()
-                    .map(|name| pb::get_metadata::DataSourceMetadata {
+                    .map(|name| meta::DataSourceMetadata {
+                        type_name: name.clone(),
+                    })
+                    .collect(),
+                functions: self
+                    .functions
+                    .keys()
+                    .map(|name| meta::FunctionMetadata { name: name.clone() })
+                    .collect(),
+                list_resources: self
+                    .list_resources
+                    .keys()
+                    .map(|name| meta::ListResourceMetadata {
+                        type_name: name.clone(),
+                    })
+                    .collect(),
+                actions: self
+                    .actions
+                    .keys()
+                    .map(|name| meta::ActionMetadata {
                         type_name: name.clone(),
                     })
                     .collect(),
@@ -380,9 +641,145 @@ impl<P: ProviderDef> Provider for ProviderServer<P> {
             "GetResourceIdentitySchemas",
             "",
             Default::default,
-            |_ctx| async { pb::get_resource_identity_schemas::Response::default() },
+            |_ctx| async { self.identity_response.clone() },
         )
         .await
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> RpcResult<pb::upgrade_resource_identity::Response> {
+        let req = request.into_inner();
+        let type_name = req.type_name.clone();
+        self.guarded(
+            "UpgradeResourceIdentity",
+            &type_name,
+            Default::default,
+            |ctx| async move {
+                let mut resp = Default::default();
+                let outcome = self.upgrade_identity(&ctx, &req, &mut resp).await;
+                finish(resp, outcome)
+            },
+        )
+        .await
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> RpcResult<pb::move_resource_state::Response> {
+        let req = request.into_inner();
+        let type_name = req.target_type_name.clone();
+        self.guarded(
+            "MoveResourceState",
+            &type_name,
+            Default::default,
+            |ctx| async move {
+                let mut resp = Default::default();
+                let outcome = self.move_state(&ctx, req, &mut resp).await;
+                finish(resp, outcome)
+            },
+        )
+        .await
+    }
+
+    async fn generate_resource_config(
+        &self,
+        request: Request<pb::generate_resource_config::Request>,
+    ) -> RpcResult<pb::generate_resource_config::Response> {
+        let req = request.into_inner();
+        let type_name = req.type_name.clone();
+        self.guarded(
+            "GenerateResourceConfig",
+            &type_name,
+            Default::default,
+            |_ctx| async move {
+                let mut resp = Default::default();
+                let outcome = self.generate_config(req, &mut resp).await;
+                finish(resp, outcome)
+            },
+        )
+        .await
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> RpcResult<pb::validate_list_resource_config::Response> {
+        let req = request.into_inner();
+        let type_name = req.type_name.clone();
+        self.guarded(
+            "ValidateListResourceConfig",
+            &type_name,
+            Default::default,
+            |ctx| async move {
+                let diagnostics = self.validate_list(&ctx, &req).await.unwrap_or_else(|d| d);
+                pb::validate_list_resource_config::Response {
+                    diagnostics: diagnostics.to_proto(),
+                }
+            },
+        )
+        .await
+    }
+
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> RpcResult<BoxStream<pb::list_resource::Event>> {
+        Ok(Response::new(self.list(request.into_inner())))
+    }
+
+    async fn validate_action_config(
+        &self,
+        request: Request<pb::validate_action_config::Request>,
+    ) -> RpcResult<pb::validate_action_config::Response> {
+        let req = request.into_inner();
+        let type_name = req.type_name.clone();
+        self.guarded(
+            "ValidateActionConfig",
+            &type_name,
+            Default::default,
+            |ctx| async move {
+                let diagnostics = self.validate_action(&ctx, &req).await.unwrap_or_else(|d| d);
+                pb::validate_action_config::Response {
+                    diagnostics: diagnostics.to_proto(),
+                }
+            },
+        )
+        .await
+    }
+
+    async fn plan_action(
+        &self,
+        request: Request<pb::plan_action::Request>,
+    ) -> RpcResult<pb::plan_action::Response> {
+        let req = request.into_inner();
+        let type_name = req.action_type.clone();
+        self.guarded(
+            "PlanAction",
+            &type_name,
+            Default::default,
+            |ctx| async move {
+                let diagnostics = self
+                    .plan_action_config(&ctx, &req)
+                    .await
+                    .unwrap_or_else(|d| d);
+                // Deferral is never allowed for actions.
+                pb::plan_action::Response {
+                    diagnostics: diagnostics.to_proto(),
+                    deferred: None,
+                }
+            },
+        )
+        .await
+    }
+
+    async fn invoke_action(
+        &self,
+        request: Request<pb::invoke_action::Request>,
+    ) -> RpcResult<BoxStream<pb::invoke_action::Event>> {
+        Ok(Response::new(self.invoke(request.into_inner())))
     }
 
     async fn validate_provider_config(
@@ -449,10 +846,7 @@ impl<P: ProviderDef> Provider for ProviderServer<P> {
             Default::default,
             |ctx| async move {
                 pb::validate_resource_config::Response {
-                    diagnostics: self
-                        .validate_resource(&ctx, &req.type_name, req.config.as_ref())
-                        .await
-                        .to_proto(),
+                    diagnostics: self.validate_resource(&ctx, &req).await.to_proto(),
                 }
             },
         )
@@ -636,7 +1030,7 @@ impl<P: ProviderDef> Provider for ProviderServer<P> {
         _request: Request<pb::get_functions::Request>,
     ) -> RpcResult<pb::get_functions::Response> {
         self.guarded("GetFunctions", "", Default::default, |_ctx| async {
-            pb::get_functions::Response::default()
+            self.function_signatures()
         })
         .await
     }
@@ -645,32 +1039,10 @@ impl<P: ProviderDef> Provider for ProviderServer<P> {
         &self,
         request: Request<pb::call_function::Request>,
     ) -> RpcResult<pb::call_function::Response> {
-        let name = request.into_inner().name;
-        Ok(Response::new(pb::call_function::Response {
-            result: None,
-            error: Some(pb::FunctionError {
-                text: format!("This provider has no function {name:?}."),
-                function_argument: None,
-            }),
-        }))
+        Ok(Response::new(self.call(&request.into_inner())))
     }
 
     unsupported_rpc!(
-        upgrade_resource_identity,
-        upgrade_resource_identity,
-        "Resource identity"
-    );
-    unsupported_rpc!(
-        move_resource_state,
-        move_resource_state,
-        "Moving state between resource types"
-    );
-    unsupported_rpc!(
-        generate_resource_config,
-        generate_resource_config,
-        "Generating configuration"
-    );
-    unsupported_rpc!(
         validate_ephemeral_resource_config,
         validate_ephemeral_resource_config,
         "Ephemeral resources"
@@ -689,11 +1061,6 @@ impl<P: ProviderDef> Provider for ProviderServer<P> {
         close_ephemeral_resource,
         close_ephemeral_resource,
         "Ephemeral resources"
-    );
-    unsupported_rpc!(
-        validate_list_resource_config,
-        validate_list_resource_config,
-        "List resources"
     );
     unsupported_rpc!(
         validate_state_store_config,
@@ -705,6 +1072,4 @@ impl<P: ProviderDef> Provider for ProviderServer<P> {
     unsupported_rpc!(unlock_state, unlock_state, "State stores");
     unsupported_rpc!(get_states, get_states, "State stores");
     unsupported_rpc!(delete_state, delete_state, "State stores");
-    unsupported_rpc!(plan_action, plan_action, "Actions");
-    unsupported_rpc!(validate_action_config, validate_action_config, "Actions");
 }
