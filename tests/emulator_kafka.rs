@@ -666,3 +666,132 @@ async fn an_api_versions_request_of_an_unknown_version_gets_error_35_in_the_v0_l
         "{keys:?}"
     );
 }
+
+/// A topic's `retention.ms` (set with UpdateTopicConfig after the messages were written, so
+/// read at each sweep) trims its log by the records' own timestamps, oldest first; a topic
+/// without one keeps the instance's 72 hours. Clients then read from the new log start.
+#[tokio::test]
+async fn a_topic_retention_ms_trims_its_log_by_record_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("emulator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+retention_check_interval_ms = 200
+
+[rate_limits]
+qps = 1000
+create_topic_qps = 1000
+
+[[accounts]]
+access_key_id = "{DEMO_AK}"
+access_key_secret = "{DEMO_SK}"
+
+[[instances]]
+instance_id = "{HANGZHOU}"
+account = "{DEMO_AK}"
+region_id = "{REGION}"
+auto_create_group_enable = true
+"#
+        ),
+    )
+    .unwrap();
+    let emu = Emulator::start(&[
+        "--visibility-delay-ms",
+        "0",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    for topic in ["short-lived", "kept"] {
+        emu.call_as(
+            &Creds::demo(),
+            "CreateTopic",
+            V2019,
+            &[
+                ("InstanceId", HANGZHOU),
+                ("RegionId", REGION),
+                ("Topic", topic),
+                ("Remark", "retention"),
+                ("PartitionNum", "1"),
+                ("LocalTopic", "true"),
+            ],
+        )
+        .await
+        .assert_ok();
+    }
+    let boot = bootstrap(&emu).await;
+    for topic in ["short-lived", "kept"] {
+        // Five records stamped two hours ago, then three current ones.
+        for (prefix, age) in [("old", "7200000"), ("new", "0")] {
+            let count = if prefix == "old" { "5" } else { "3" };
+            let args: Vec<String> = [
+                "produce",
+                "kafka-python",
+                &boot,
+                topic,
+                count,
+                "--prefix",
+                prefix,
+                "--age-ms",
+                age,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let sent = blocking(move || {
+                python_kafka(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            })
+            .await;
+            assert_eq!(sent["sent"], count.parse::<i64>().unwrap(), "{sent}");
+        }
+    }
+    let min_offset = |status: &Value| status["OffsetTable"]["OffsetTable"][0]["MinOffset"].clone();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(min_offset(&topic_status(&emu, "short-lived").await), 0);
+
+    emu.call_as(
+        &Creds::demo(),
+        "UpdateTopicConfig",
+        V2019,
+        &[
+            ("InstanceId", HANGZHOU),
+            ("RegionId", REGION),
+            ("Topic", "short-lived"),
+            ("Config", "retention.ms"),
+            ("Value", "3600000"),
+        ],
+    )
+    .await
+    .assert_ok();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        let status = topic_status(&emu, "short-lived").await;
+        if min_offset(&status) == 5 || Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(min_offset(&status), 5, "{status}");
+    assert_eq!(status["TotalCount"], 3, "{status}");
+    let kept = topic_status(&emu, "kept").await;
+    assert_eq!(
+        (min_offset(&kept), kept["TotalCount"].clone()),
+        (json!(0), json!(8)),
+        "{kept}"
+    );
+
+    let b = boot.clone();
+    let read = blocking(move || {
+        python_kafka(&[
+            "consume",
+            "confluent",
+            &b,
+            "short-lived",
+            "retention-reader",
+            "3",
+        ])
+    })
+    .await;
+    assert_eq!(read["values"], json!(["new-0", "new-1", "new-2"]), "{read}");
+}

@@ -22,6 +22,8 @@ pub const DEMO_INSTANCE_HANGZHOU: &str = "alikafka_post-cn-emulator01";
 pub const DEMO_INSTANCE_SHANGHAI: &str = "alikafka_post-cn-emulator02";
 /// Default delay before a created or deleted object shows in reads.
 pub const DEFAULT_VISIBILITY_DELAY_MS: u64 = 1000;
+/// Kafka's default is 5 minutes; a minute keeps a local log closer to its retention.
+pub const DEFAULT_RETENTION_CHECK_INTERVAL_MS: u64 = 60_000;
 /// Default per-account, per-action rate limit (the guide's 3 QPS).
 pub const DEFAULT_QPS: u32 = 3;
 /// Default CreateTopic rate limit (the guide's 1 QPS).
@@ -217,6 +219,8 @@ pub struct EmulatorConfig {
     /// the following ports (port 0: a free port each). Default: the HTTP host, the HTTP port
     /// plus one (a free port when the HTTP port is 0). An instance's own `kafka_listen` wins.
     pub kafka_listen: Option<String>,
+    /// How often expired messages are deleted (Kafka's `log.retention.check.interval.ms`).
+    pub retention_check_interval_ms: u64,
 }
 
 /// A configuration that cannot be used.
@@ -247,6 +251,7 @@ pub struct ConfigFile {
     pub accounts: Option<Vec<AccountConfig>>,
     pub instances: Option<Vec<InstanceConfig>>,
     pub kafka_listen: Option<String>,
+    pub retention_check_interval_ms: Option<u64>,
 }
 
 impl ConfigFile {
@@ -287,6 +292,7 @@ impl EmulatorConfig {
             rate_limits: RateLimits::default(),
             visibility_delay_ms: DEFAULT_VISIBILITY_DELAY_MS,
             kafka_listen: None,
+            retention_check_interval_ms: DEFAULT_RETENTION_CHECK_INTERVAL_MS,
         }
     }
 
@@ -316,6 +322,9 @@ impl EmulatorConfig {
         if let Some(kafka_listen) = file.kafka_listen {
             self.kafka_listen = Some(kafka_listen);
         }
+        if let Some(interval) = file.retention_check_interval_ms {
+            self.retention_check_interval_ms = interval;
+        }
     }
 
     /// Checks cross-references and values.
@@ -323,6 +332,9 @@ impl EmulatorConfig {
         let invalid = |m: String| Err(ConfigError::Invalid(m));
         if self.rate_limits.qps == 0 || self.rate_limits.create_topic_qps == 0 {
             return invalid("rate limits must be at least 1 request per second".into());
+        }
+        if self.retention_check_interval_ms == 0 {
+            return invalid("retention_check_interval_ms must be at least 1".into());
         }
         let mut keys = HashSet::new();
         for account in &self.accounts {

@@ -1,7 +1,7 @@
 """Real Kafka clients (kafka-python, confluent-kafka) driven by the Rust tests against the
 emulator's Kafka listener. One command per call; prints one JSON line with what happened.
 
-  clients.py produce LIB BOOTSTRAP TOPIC COUNT [--codec C] [--prefix P]
+  clients.py produce LIB BOOTSTRAP TOPIC COUNT [--codec C] [--prefix P] [--age-ms MS]
   clients.py consume LIB BOOTSTRAP TOPIC GROUP COUNT [--commit] [--timeout S]
   clients.py share BOOTSTRAP TOPIC GROUP PARTITIONS  (two kafka-python consumers share a topic,
                                                      then one leaves and the other takes over)
@@ -28,7 +28,10 @@ def produce(args):
             max_block_ms=args.max_block_ms,
         )
         try:
-            futures = [producer.send(args.topic, key=v.encode(), value=v.encode()) for v in values]
+            # --age-ms: records stamped (CreateTime) that long ago, as a late producer does.
+            stamp = int(time.time() * 1000) - args.age_ms if args.age_ms else None
+            futures = [producer.send(args.topic, key=v.encode(), value=v.encode(), timestamp_ms=stamp)
+                       for v in values]
             producer.flush(timeout=20)
             offsets = [f.get(timeout=10) for f in futures]
         except Exception as exc:  # an unknown topic: metadata never arrives
@@ -189,6 +192,7 @@ def main():
     p.add_argument("--codec", default="none")
     p.add_argument("--prefix", default="m")
     p.add_argument("--max-block-ms", type=int, default=10000)
+    p.add_argument("--age-ms", type=int, default=0)
     c = sub.add_parser("consume")
     c.add_argument("lib")
     c.add_argument("bootstrap")

@@ -11,12 +11,11 @@ use tokio_util::sync::CancellationToken;
 use super::conn;
 use super::security::SecurityProtocol;
 use super::Endpoints;
+use crate::emulator::actions::topic_config;
 use crate::emulator::server::{bind_address, ServeError};
 use crate::emulator::state::{now_ms, App};
 use crate::emulator::storage::kafka_log;
-
-/// How often expired messages are deleted.
-const RETENTION_PERIOD: Duration = Duration::from_secs(60);
+use crate::emulator::storage::topics::{self, TopicRecord};
 
 /// A bound, not yet serving, listener.
 pub struct Bound {
@@ -158,7 +157,8 @@ pub fn start(app: &Arc<App>, stop: &CancellationToken) {
     });
     let (sweeper, sweep_stop) = (Arc::clone(app), stop.clone());
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(RETENTION_PERIOD);
+        let period = Duration::from_millis(sweeper.config.retention_check_interval_ms);
+        let mut tick = tokio::time::interval(period);
         loop {
             tokio::select! {
                 _ = tick.tick() => sweep_expired(&sweeper).await,
@@ -168,22 +168,30 @@ pub fn start(app: &Arc<App>, stop: &CancellationToken) {
     });
 }
 
-/// Deletes messages older than each instance's `MsgRetain`.
+/// Deletes messages older than their topic's `retention.ms` (the instance's `MsgRetain`
+/// when the topic sets none), read at every sweep so that UpdateTopicConfig takes effect.
 async fn sweep_expired(app: &Arc<App>) {
     let plan: Vec<(String, i64)> = app
         .instances
         .iter()
         .map(|i| {
-            let keep_ms = i.config.msg_retain_hours * 3_600_000;
-            (i.id().to_string(), now_ms().saturating_sub(keep_ms))
+            (
+                i.id().to_string(),
+                i.msg_retain_hours().saturating_mul(3_600_000),
+            )
         })
         .collect();
     let result = app
         .db
         .run(move |conn| {
+            let now = now_ms();
             let mut deleted = 0;
-            for (instance_id, cutoff) in plan {
-                deleted += kafka_log::delete_expired(conn, &instance_id, cutoff)?;
+            for (instance_id, instance_keep_ms) in plan {
+                for topic in topics::list_all(conn, &instance_id, now)? {
+                    let keep_ms = retention_ms(&topic).unwrap_or(instance_keep_ms);
+                    let cutoff = now.saturating_sub(keep_ms);
+                    deleted += kafka_log::delete_expired(conn, &instance_id, &topic.topic, cutoff)?;
+                }
             }
             Ok(deleted)
         })
@@ -193,6 +201,14 @@ async fn sweep_expired(app: &Arc<App>) {
         Ok(deleted) => tracing::info!(deleted, "retention: expired record batches deleted"),
         Err(error) => tracing::warn!(code = %error.code, "retention sweep failed"),
     }
+}
+
+/// The topic's own `retention.ms` (validated when it was set).
+fn retention_ms(topic: &TopicRecord) -> Option<i64> {
+    topic
+        .config
+        .get(topic_config::RETENTION_MS)
+        .and_then(|v| v.parse().ok())
 }
 
 async fn accept_loop(

@@ -230,21 +230,44 @@ pub fn new_producer_id(conn: &Connection, now_ms: i64) -> rusqlite::Result<i64> 
     Ok(conn.last_insert_rowid())
 }
 
-/// Drops ranges appended before `cutoff_ms`, oldest first, keeping each partition's newest
-/// range (it carries the log end offset, as Kafka's active segment does).
+/// Drops the oldest ranges of `topic` whose newest record is older than `cutoff_ms`, as
+/// Kafka's time retention deletes segments: from the log start, while the next range has
+/// expired, never the newest range of a partition (it carries the log end offset, as Kafka
+/// keeps its active segment). A range's time is its batch's largest record timestamp, or
+/// its append time when it has no stored batch (control API seeds) or no timestamp.
 pub fn delete_expired(
     conn: &Connection,
     instance_id: &str,
+    topic: &str,
     cutoff_ms: i64,
 ) -> rusqlite::Result<usize> {
-    conn.execute(
-        "DELETE FROM message_batches WHERE instance_id = ?1 AND timestamp_ms < ?2
-           AND start_offset < (SELECT MAX(newest.start_offset) FROM message_batches newest
-                               WHERE newest.instance_id = message_batches.instance_id
-                                 AND newest.topic = message_batches.topic
-                                 AND newest.partition = message_batches.partition)",
-        params![instance_id, cutoff_ms],
-    )
+    let boundaries: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT m.partition,
+                    COALESCE(MIN(CASE WHEN (CASE WHEN r.max_timestamp_ms >= 0 THEN r.max_timestamp_ms
+                                                 ELSE m.timestamp_ms END) >= ?3
+                                      THEN m.start_offset END),
+                             MAX(m.start_offset))
+             FROM message_batches m
+             LEFT JOIN record_batches r ON r.instance_id = m.instance_id AND r.topic = m.topic
+                                       AND r.partition = m.partition AND r.base_offset = m.start_offset
+             WHERE m.instance_id = ?1 AND m.topic = ?2
+             GROUP BY m.partition",
+        )?
+        .query_map(params![instance_id, topic, cutoff_ms], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut deleted = 0;
+    for (partition, keep_from) in boundaries {
+        deleted += conn
+            .prepare_cached(
+                "DELETE FROM message_batches
+                 WHERE instance_id = ?1 AND topic = ?2 AND partition = ?3 AND start_offset < ?4",
+            )?
+            .execute(params![instance_id, topic, partition, keep_from])?;
+    }
+    Ok(deleted)
 }
 
 /// Commits a group's offset with its client metadata.
@@ -362,8 +385,10 @@ mod tests {
                     base_offset: 3
                 }
             );
+            // By record time, the first batch is not older than 1000.
+            assert_eq!(delete_expired(c, "i", "t", 1_000).unwrap(), 0);
             // Everything is old, but the newest range stays and keeps the end offset.
-            assert_eq!(delete_expired(c, "i", 1_000).unwrap(), 2);
+            assert_eq!(delete_expired(c, "i", "t", 1_004).unwrap(), 2);
             assert_eq!(
                 bounds(c, "i", "t", 0).unwrap(),
                 LogBounds { start: 5, end: 10 }
@@ -377,6 +402,28 @@ mod tests {
                 .query_row("SELECT COUNT(*) FROM record_batches", [], |r| r.get(0))
                 .unwrap();
             assert_eq!(left, 0);
+        });
+    }
+
+    #[test]
+    fn retention_deletes_only_from_the_log_start() {
+        let db = Db::open(&DataLocation::Memory).unwrap();
+        db.run_blocking(|c| {
+            // A recent batch, then one a producer stamped long ago, then a recent one.
+            for (base, stamped) in [(0, 5_000), (1, 1_000), (2, 6_000)] {
+                let new = NewBatch {
+                    max_timestamp_ms: stamped,
+                    ..batch(base, 1, b"x")
+                };
+                append(c, "i", "t", 0, &new, 7_000).unwrap();
+            }
+            assert_eq!(delete_expired(c, "i", "t", 2_000).unwrap(), 0);
+            assert_eq!(delete_expired(c, "i", "other", 9_000).unwrap(), 0);
+            assert_eq!(delete_expired(c, "i", "t", 5_500).unwrap(), 2);
+            assert_eq!(
+                bounds(c, "i", "t", 0).unwrap(),
+                LogBounds { start: 2, end: 3 }
+            );
         });
     }
 
