@@ -795,3 +795,189 @@ auto_create_group_enable = true
     .await;
     assert_eq!(read["values"], json!(["new-0", "new-1", "new-2"]), "{read}");
 }
+
+/// The SASL_PLAINTEXT listener (GetInstanceList's SaslEndPoint): clients log in as the SASL
+/// users of the management API (a `plain` user with PLAIN, a `scram` user with
+/// SCRAM-SHA-256 or -512) and are held to its ACLs: a produce without Write and a consume
+/// without Read on the group are refused; a wrong password delivers nothing.
+#[tokio::test]
+async fn sasl_users_log_in_and_acls_decide_what_they_may_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("emulator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[rate_limits]
+qps = 1000
+create_topic_qps = 1000
+
+[[accounts]]
+access_key_id = "{DEMO_AK}"
+access_key_secret = "{DEMO_SK}"
+
+[[instances]]
+instance_id = "{HANGZHOU}"
+account = "{DEMO_AK}"
+region_id = "{REGION}"
+kafka_sasl_listen = "127.0.0.1:0"
+"#
+        ),
+    )
+    .unwrap();
+    let emu = Emulator::start(&[
+        "--visibility-delay-ms",
+        "0",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let api = |action: &'static str, params: Vec<(&'static str, &'static str)>| {
+        let emu = &emu;
+        async move {
+            let mut all = vec![("InstanceId", HANGZHOU), ("RegionId", REGION)];
+            all.extend(params);
+            emu.call_as(&Creds::demo(), action, V2019, &all)
+                .await
+                .assert_ok()
+        }
+    };
+    create_topic(&emu, "orders-eu", 2).await;
+    create_group(&emu, "readers").await;
+    api(
+        "CreateSaslUser",
+        vec![("Username", "writer"), ("Password", "w-secret")],
+    )
+    .await;
+    api(
+        "CreateSaslUser",
+        vec![
+            ("Username", "reader"),
+            ("Password", "r-secret"),
+            ("Type", "scram"),
+        ],
+    )
+    .await;
+    for (user, kind, name, pattern, op) in [
+        ("writer", "Topic", "orders", "PREFIXED", "Write"),
+        ("reader", "Topic", "orders-eu", "LITERAL", "Read"),
+        ("reader", "Group", "readers", "LITERAL", "Read"),
+    ] {
+        api(
+            "CreateAcl",
+            vec![
+                ("Username", user),
+                ("AclResourceType", kind),
+                ("AclResourceName", name),
+                ("AclResourcePatternType", pattern),
+                ("AclOperationType", op),
+            ],
+        )
+        .await;
+    }
+    let instances = api("GetInstanceList", vec![]).await;
+    let sasl = instances["InstanceList"]["InstanceVO"][0]["SaslEndPoint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(sasl.starts_with("127.0.0.1:"), "{instances}");
+    assert_ne!(sasl, bootstrap(&emu).await);
+
+    let run = |args: Vec<String>| {
+        blocking(move || python_kafka(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+    };
+    let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+
+    // PLAIN writer (librdkafka) produces through its prefixed Write grant.
+    let sent = run(args(&[
+        "produce",
+        "confluent",
+        &sasl,
+        "orders-eu",
+        "10",
+        "--sasl",
+        "PLAIN:writer:w-secret",
+    ]))
+    .await;
+    assert_eq!(sent["sent"], 10, "{sent}");
+    // SCRAM-SHA-512 reader (kafka-python) consumes in its group.
+    let read = run(args(&[
+        "consume",
+        "kafka-python",
+        &sasl,
+        "orders-eu",
+        "readers",
+        "10",
+        "--commit",
+        "--sasl",
+        "SCRAM-SHA-512:reader:r-secret",
+    ]))
+    .await;
+    assert_eq!(read["received"], 10, "{read}");
+    assert_eq!(progress(&emu, "readers").await["TotalDiff"], 0);
+
+    // The reader may not write (SCRAM-SHA-256, librdkafka).
+    let denied = run(args(&[
+        "produce",
+        "confluent",
+        &sasl,
+        "orders-eu",
+        "3",
+        "--sasl",
+        "SCRAM-SHA-256:reader:r-secret",
+        "--message-timeout-ms",
+        "10000",
+        "--no-idempotence",
+    ]))
+    .await;
+    assert_eq!(denied["sent"], 0, "{denied}");
+    assert!(
+        denied["errors"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("Topic authorization failed"),
+        "{denied}"
+    );
+    // The writer may not read in the group.
+    let denied = run(args(&[
+        "consume",
+        "confluent",
+        &sasl,
+        "orders-eu",
+        "readers",
+        "1",
+        "--timeout",
+        "20",
+        "--sasl",
+        "PLAIN:writer:w-secret",
+    ]))
+    .await;
+    assert_eq!(denied["received"], 0, "{denied}");
+    assert!(
+        denied["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("GROUP_AUTHORIZATION_FAILED"),
+        "{denied}"
+    );
+    // A wrong password delivers nothing; a plain user cannot use SCRAM.
+    for login in ["PLAIN:writer:wrong", "SCRAM-SHA-256:writer:w-secret"] {
+        let refused = run(args(&[
+            "produce",
+            "confluent",
+            &sasl,
+            "orders-eu",
+            "1",
+            "--sasl",
+            login,
+            "--message-timeout-ms",
+            "4000",
+        ]))
+        .await;
+        assert_eq!(refused["sent"], 0, "{login}: {refused}");
+    }
+    assert_eq!(
+        topic_status(&emu, "orders-eu").await["TotalCount"],
+        10,
+        "nothing but the writer's messages"
+    );
+}

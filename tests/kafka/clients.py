@@ -14,6 +14,18 @@ import sys
 import time
 
 
+def sasl_settings(args):
+    """--sasl MECHANISM:USER:PASSWORD as each library spells it (none: PLAINTEXT)."""
+    if not args.sasl:
+        return {}, {}
+    mechanism, user, password = args.sasl.split(":", 2)
+    kafka_python = {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": mechanism,
+                    "sasl_plain_username": user, "sasl_plain_password": password}
+    confluent = {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": mechanism,
+                 "sasl.username": user, "sasl.password": password}
+    return kafka_python, confluent
+
+
 def produce(args):
     values = [f"{args.prefix}-{i}" for i in range(args.count)]
     if args.lib == "kafka-python":
@@ -26,6 +38,7 @@ def produce(args):
             compression_type=None if args.codec == "none" else args.codec,
             request_timeout_ms=10000,
             max_block_ms=args.max_block_ms,
+            **sasl_settings(args)[0],
         )
         try:
             # --age-ms: records stamped (CreateTime) that long ago, as a late producer does.
@@ -47,16 +60,21 @@ def produce(args):
         producer = Producer({
             "bootstrap.servers": args.bootstrap,
             "acks": "all",
-            "enable.idempotence": True,
+            "enable.idempotence": not args.no_idempotence,
             "compression.type": args.codec,
-            "message.timeout.ms": 20000,
+            "message.timeout.ms": args.message_timeout_ms,
+            **sasl_settings(args)[1],
         })
         def on_delivery(err, msg):
             (errors if err else delivered).append(str(err) if err else msg.partition())
         for v in values:
             producer.produce(args.topic, key=v.encode(), value=v.encode(), on_delivery=on_delivery)
             producer.poll(0)
-        left = producer.flush(30)
+        try:
+            left = producer.flush(30)
+        except Exception as exc:  # a fatal refusal (e.g. no idempotent-write grant)
+            print(json.dumps({"sent": len(delivered), "errors": [str(exc.__cause__ or exc)]}))
+            return
         out = {"sent": len(delivered), "errors": errors[:5], "left": left,
                "partitions": sorted(set(delivered))}
     print(json.dumps(out))
@@ -74,6 +92,7 @@ def consume(args):
             auto_offset_reset="earliest",
             enable_auto_commit=False,
             max_poll_records=args.count,
+            **sasl_settings(args)[0],
         )
         while len(got) < args.count and time.time() < deadline:
             batch = consumer.poll(timeout_ms=500, max_records=args.count - len(got))
@@ -89,6 +108,7 @@ def consume(args):
             "group.id": args.group,
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
+            **sasl_settings(args)[1],
         })
         consumer.subscribe([args.topic])
         while len(got) < args.count and time.time() < deadline:
@@ -193,6 +213,9 @@ def main():
     p.add_argument("--prefix", default="m")
     p.add_argument("--max-block-ms", type=int, default=10000)
     p.add_argument("--age-ms", type=int, default=0)
+    p.add_argument("--sasl", default="")
+    p.add_argument("--no-idempotence", action="store_true")
+    p.add_argument("--message-timeout-ms", type=int, default=20000)
     c = sub.add_parser("consume")
     c.add_argument("lib")
     c.add_argument("bootstrap")
@@ -201,6 +224,7 @@ def main():
     c.add_argument("count", type=int)
     c.add_argument("--commit", action="store_true")
     c.add_argument("--timeout", type=float, default=30)
+    c.add_argument("--sasl", default="")
     s = sub.add_parser("share")
     s.add_argument("bootstrap")
     s.add_argument("topic")

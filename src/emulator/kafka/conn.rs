@@ -14,7 +14,8 @@ use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, CreateTopicsRequest, DescribeGroupsRequest, FetchRequest,
     FindCoordinatorRequest, HeartbeatRequest, InitProducerIdRequest, JoinGroupRequest,
     LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
-    OffsetFetchRequest, ProduceRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
+    OffsetFetchRequest, ProduceRequest, RequestHeader, ResponseHeader, SaslAuthenticateRequest,
+    SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse, SyncGroupRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 use kafka_protocol::ResponseError;
@@ -22,7 +23,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use super::security::{Operation, Principal, Resource, Security, SecurityProtocol};
+use super::sasl::{Mechanism, MECHANISMS};
+use super::security::{
+    self, Operation, Principal, Resource, SaslState, Security, SecurityProtocol, Step,
+};
 use super::{fetch, group_api, metadata, offsets, produce, versions};
 use crate::emulator::state::{App, Instance};
 
@@ -46,6 +50,8 @@ pub struct Ctx {
     pub client_id: String,
     /// `None` until a SASL connection has authenticated.
     pub principal: Option<Principal>,
+    /// The SASL exchange under way, until `principal` is set.
+    pub sasl: Option<SaslState>,
     pub security: Security,
     pub stop: CancellationToken,
 }
@@ -62,10 +68,9 @@ impl Ctx {
 
     /// Whether the connection may do `operation` on `resource`.
     pub fn allowed(&self, operation: Operation, resource: Resource<'_>) -> bool {
-        self.principal.as_ref().is_some_and(|p| {
-            self.security
-                .authorize(&self.listener.instance_id, p, operation, resource)
-        })
+        self.principal
+            .as_ref()
+            .is_some_and(|p| self.security.authorize(p, operation, resource))
     }
 }
 
@@ -87,7 +92,8 @@ pub async fn serve(
         peer,
         client_id: String::new(),
         principal,
-        security: Security,
+        sasl: None,
+        security: Security::default(),
         stop: stop.clone(),
     };
     let (mut reader, mut writer) = stream.into_split();
@@ -163,17 +169,22 @@ async fn handle(ctx: &mut Ctx, mut frame: Bytes) -> Result<Option<BytesMut>, Str
     let version = i16::from_be_bytes([frame[2], frame[3]]);
     let correlation_id = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
     let key = ApiKey::try_from(raw_key).map_err(|_| format!("unknown API key {raw_key}"))?;
-    if key == ApiKey::ApiVersions && !versions::is_supported(key, version) {
-        let answer = versions::response(ResponseError::UnsupportedVersion.code());
+    let protocol = ctx.listener.protocol;
+    if key == ApiKey::ApiVersions && !versions::is_supported(protocol, key, version) {
+        let answer = versions::response(protocol, ResponseError::UnsupportedVersion.code());
         return encode(correlation_id, 0, &answer, 0).map(Some);
     }
-    if !versions::is_supported(key, version) {
+    if !versions::is_supported(protocol, key, version) {
         return Err(format!("{key:?} v{version} is not supported"));
     }
     let header: RequestHeader = decode(&mut frame, key.request_header_version(version))?;
     ctx.client_id = header.client_id.map(|c| c.to_string()).unwrap_or_default();
     if ctx.principal.is_none() && !allowed_before_authentication(key) {
         return Err(format!("{key:?} before SASL authentication"));
+    }
+    if let Some(Principal::User(user)) = &ctx.principal {
+        // ACLs read per request: CreateAcl/DeleteAcl apply to open connections.
+        ctx.security.acls = security::acls_of(&ctx.app, &ctx.listener.instance_id, user).await;
     }
     let header_version = key.response_header_version(version);
     macro_rules! answer {
@@ -184,7 +195,45 @@ async fn handle(ctx: &mut Ctx, mut frame: Bytes) -> Result<Option<BytesMut>, Str
     match key {
         ApiKey::ApiVersions => {
             let _: ApiVersionsRequest = decode(&mut frame, version)?;
-            answer!(versions::response(0))
+            answer!(versions::response(protocol, 0))
+        }
+        ApiKey::SaslHandshake => {
+            let request: SaslHandshakeRequest = decode(&mut frame, version)?;
+            let mut response = SaslHandshakeResponse::default();
+            response.mechanisms = MECHANISMS.iter().map(|m| (*m).into()).collect();
+            match Mechanism::parse(request.mechanism.as_str()) {
+                Some(mechanism) if ctx.principal.is_none() => {
+                    ctx.sasl = Some(SaslState::Chosen(mechanism));
+                }
+                Some(_) => response.error_code = ResponseError::IllegalSaslState.code(),
+                None => response.error_code = ResponseError::UnsupportedSaslMechanism.code(),
+            }
+            answer!(response)
+        }
+        ApiKey::SaslAuthenticate => {
+            let request: SaslAuthenticateRequest = decode(&mut frame, version)?;
+            let mut response = SaslAuthenticateResponse::default();
+            if ctx.principal.is_some() || ctx.sasl.is_none() {
+                response.error_code = ResponseError::IllegalSaslState.code();
+                return answer!(response);
+            }
+            let instance_id = ctx.listener.instance_id.clone();
+            match security::authenticate(&ctx.app, &instance_id, &mut ctx.sasl, &request.auth_bytes)
+                .await
+            {
+                Step::Continue(bytes) => response.auth_bytes = bytes.into(),
+                Step::Done(principal, bytes) => {
+                    response.auth_bytes = bytes.into();
+                    ctx.principal = Some(principal);
+                }
+                Step::Failed => {
+                    tracing::info!(peer = %ctx.peer, "kafka SASL authentication failed");
+                    response.error_code = ResponseError::SaslAuthenticationFailed.code();
+                    response.error_message =
+                        Some("Authentication failed: invalid username or password".into());
+                }
+            }
+            answer!(response)
         }
         ApiKey::Metadata => {
             let request: MetadataRequest = decode(&mut frame, version)?;

@@ -67,6 +67,11 @@ pub async fn find_coordinator(
             ResponseError::TransactionalIdAuthorizationFailed,
             "transactions are not supported by the emulator",
         ))
+    } else if !ctx.allowed(Operation::Read, Resource::Group(request.key.as_str())) {
+        Some((
+            ResponseError::GroupAuthorizationFailed,
+            "the SASL user has no Read ACL on this consumer group",
+        ))
     } else if !usable(ctx, request.key.as_str()).await {
         Some((
             ResponseError::GroupAuthorizationFailed,

@@ -100,11 +100,31 @@ pub async fn bind(app: &App, http: SocketAddr) -> Result<Vec<(String, SocketAddr
             source,
         })?;
         // Clients connect to what metadata advertises: the bound address, made reachable.
-        let advertised = if local.ip().is_unspecified() {
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), local.port())
-        } else {
-            local
-        };
+        let advertised = reachable(local);
+        // The SASL_PLAINTEXT listener (SaslEndPoint) only where configured, at its address.
+        let sasl_addr = app
+            .instance(&instance_id)
+            .and_then(|i| i.config.kafka_sasl_listen.clone());
+        let mut sasl_plaintext = None;
+        if let Some(sasl_addr) = sasl_addr {
+            let sasl_listener = bind_address(&sasl_addr, app.config.allow_remote).await?;
+            let local = sasl_listener
+                .local_addr()
+                .map_err(|source| ServeError::Listen {
+                    addr: sasl_addr.clone(),
+                    source,
+                })?;
+            let sasl_advertised = reachable(local);
+            sasl_plaintext = Some(sasl_advertised);
+            bound.push(Bound {
+                listener: sasl_listener,
+                info: Arc::new(conn::ListenerInfo {
+                    instance_id: instance_id.clone(),
+                    protocol: SecurityProtocol::SaslPlaintext,
+                    advertised: sasl_advertised,
+                }),
+            });
+        }
         app.kafka
             .endpoints
             .write()
@@ -113,7 +133,7 @@ pub async fn bind(app: &App, http: SocketAddr) -> Result<Vec<(String, SocketAddr
                 instance_id.clone(),
                 Endpoints {
                     plaintext: advertised,
-                    sasl_plaintext: None,
+                    sasl_plaintext,
                 },
             );
         addresses.push((instance_id.clone(), advertised));
@@ -132,6 +152,15 @@ pub async fn bind(app: &App, http: SocketAddr) -> Result<Vec<(String, SocketAddr
         .unwrap_or_else(|e| e.into_inner())
         .extend(bound);
     Ok(addresses)
+}
+
+/// The address clients can connect to for a bound one (an unspecified IP: loopback).
+fn reachable(local: SocketAddr) -> SocketAddr {
+    if local.ip().is_unspecified() {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), local.port())
+    } else {
+        local
+    }
 }
 
 /// Serves the bound listeners until `stop`, with the coordinator's session reaper and the

@@ -19,6 +19,7 @@ pub mod metadata;
 pub mod offsets;
 pub mod produce;
 pub mod producers;
+pub mod sasl;
 pub mod security;
 pub mod versions;
 
