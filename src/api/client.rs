@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::actions::{Action, Param};
 use super::backoff::Backoff;
 use super::config::{ClientConfig, ConfigError};
-use super::credentials::Credentials;
+use super::credentials::{Credentials, CredentialsError, CredentialsProvider};
 use super::endpoint::{resolve_endpoint, validate_region, Endpoint};
 use super::error::{codes, sanitized_prefix, ApiError, ErrorKind};
 use super::ratelimit::shared::SharedDir;
@@ -61,7 +61,8 @@ pub struct Client {
 
 struct Inner {
     config: ClientConfig,
-    credentials: Credentials,
+    /// Read at every attempt: temporary credentials are refreshed before they expire.
+    credentials: Arc<CredentialsProvider>,
     endpoint: Endpoint,
     http: reqwest::Client,
     backoff: Backoff,
@@ -75,7 +76,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("endpoint", &self.inner.endpoint.display())
             .field("region", &self.inner.config.region)
-            .field("access_key_id", &self.inner.credentials.access_key_id)
+            .field("credentials", &self.inner.credentials.stable_key())
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +84,14 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Validates the region and endpoint and builds the one HTTP client used for all calls.
     pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Client, ConfigError> {
+        Client::with_credentials(config, Arc::new(CredentialsProvider::fixed(credentials)))
+    }
+
+    /// [`Client::new`] signing with whatever `credentials` hands out at each attempt.
+    pub fn with_credentials(
+        config: ClientConfig,
+        credentials: Arc<CredentialsProvider>,
+    ) -> Result<Client, ConfigError> {
         validate_region(&config.region)?;
         let endpoint = resolve_endpoint(
             &config.region,
@@ -157,8 +166,9 @@ impl Client {
         self.inner.endpoint.url.scheme() == "http" && !self.inner.endpoint.is_loopback
     }
 
-    pub fn access_key_id(&self) -> &str {
-        &self.inner.credentials.access_key_id
+    /// The credentials the client signs with.
+    pub fn credentials(&self) -> &Arc<CredentialsProvider> {
+        &self.inner.credentials
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -216,7 +226,7 @@ impl Client {
         let secrets = action.secret_values();
         let inner = &self.inner;
         let limiter = limiter_for(
-            &inner.credentials.access_key_id,
+            &inner.credentials.stable_key(),
             &inner.config.region,
             inner.endpoint.url.as_str(),
             name,
@@ -229,6 +239,8 @@ impl Client {
             .and_then(RateLimit::per_second);
         let mut last_error: Option<ApiError> = None;
         let mut attempt: u32 = 0;
+        // Temporary credentials the service called expired are fetched again once.
+        let mut renewed_expired = false;
         // Whether an attempt so far may have been carried out despite failing.
         let mut uncertain = false;
         loop {
@@ -278,6 +290,7 @@ impl Client {
                         error: deadline_error(name, attempt, "while waiting for the answer"),
                         retry_after: None,
                         maybe_applied: true,
+                        signed_with: None,
                     }),
                 },
                 None => sent.await,
@@ -296,10 +309,21 @@ impl Client {
                 mut error,
                 retry_after,
                 maybe_applied,
+                signed_with,
             } = match outcome {
                 Ok(response) => return Ok(response),
                 Err(failure) => failure,
             };
+            if error.code == EXPIRED_TOKEN && !renewed_expired && inner.credentials.is_refreshable()
+            {
+                if let Some(used) = &signed_with {
+                    renewed_expired = true;
+                    inner.credentials.expire(used);
+                    tracing::info!(target: "alikafka::api::retry", action = name, "credentials expired; fetching new ones");
+                    last_error = Some(error);
+                    continue;
+                }
+            }
             uncertain |= maybe_applied;
             error.attempts = attempt;
             error.outcome_uncertain = uncertain;
@@ -350,8 +374,14 @@ impl Client {
         attempt: u32,
     ) -> Result<A::Response, Failure> {
         let inner = &self.inner;
-        let signed = self.sign_request(name, version, params);
-        let redactor = Redactor::new(&inner.credentials, &signed.signature).with_secrets(secrets);
+        let credentials = inner
+            .credentials
+            .current()
+            .await
+            .map_err(|e| credentials_failure(name, e))?;
+        let signed = self.sign_request(&credentials, name, version, params);
+        let redactor = Redactor::new(&credentials, &signed.signature).with_secrets(secrets);
+        let signed_with = Some(Arc::clone(&credentials));
         let mut url = inner.endpoint.url.clone();
         url.set_query(Some(&signed.query));
 
@@ -368,6 +398,7 @@ impl Client {
                     error,
                     retry_after: None,
                     maybe_applied,
+                    signed_with,
                 });
             }
         };
@@ -389,6 +420,7 @@ impl Client {
                     error,
                     retry_after,
                     maybe_applied: !(400..500).contains(&status),
+                    signed_with,
                 });
             }
         };
@@ -403,6 +435,14 @@ impl Client {
             // the header: it lets support find the request.
             if error.request_id.is_none() {
                 error.request_id = header_request_id;
+            }
+            // Whose temporary credentials were refused or lacked permission.
+            if let Some(whose) = inner
+                .credentials
+                .describe()
+                .filter(|_| error.kind() == ErrorKind::Auth)
+            {
+                error.message.push_str(&format!(" [signed with {whose}]"));
             }
         }
         let (request_id, code) = match &outcome {
@@ -423,12 +463,18 @@ impl Client {
                 maybe_applied: answer_leaves_outcome_open(status, &error),
                 error,
                 retry_after,
+                signed_with,
             })
     }
 
     /// Common parameters + the action's, with a fresh nonce and timestamp, signed.
-    fn sign_request(&self, name: &str, version: &str, params: &[Param]) -> SignedQuery {
-        let credentials = &self.inner.credentials;
+    fn sign_request(
+        &self,
+        credentials: &Credentials,
+        name: &str,
+        version: &str,
+        params: &[Param],
+    ) -> SignedQuery {
         let mut all: Vec<(&str, String)> = vec![
             ("Action", name.to_owned()),
             ("AccessKeyId", credentials.access_key_id.clone()),
@@ -469,6 +515,28 @@ struct Failure {
     retry_after: Option<Duration>,
     /// The service may have carried out this attempt (see [`ApiError::outcome_uncertain`]).
     maybe_applied: bool,
+    /// The credentials the attempt was signed with (none when getting them failed).
+    signed_with: Option<Arc<Credentials>>,
+}
+
+/// The service's code for temporary credentials past their expiry.
+const EXPIRED_TOKEN: &str = "InvalidSecurityToken.Expired";
+
+/// Credentials could not be obtained for an attempt: nothing was sent.
+fn credentials_failure(action: &'static str, error: CredentialsError) -> Failure {
+    let mut api_error = ApiError::new(
+        action,
+        error.http_status,
+        error.code.clone(),
+        format!("no credentials to sign with: {error}"),
+    );
+    api_error.request_id = error.request_id.map(String::from);
+    Failure {
+        error: api_error,
+        retry_after: None,
+        maybe_applied: false,
+        signed_with: None,
+    }
 }
 
 /// Whether an error answer leaves open what the service did: a 5xx or a garbled answer
@@ -699,13 +767,18 @@ pub(crate) struct Redactor {
 
 impl Redactor {
     pub(crate) fn new(credentials: &Credentials, signature: &str) -> Self {
-        let mut needles = Vec::new();
         let secrets = [
             Some(credentials.access_key_secret.expose()),
             credentials.security_token.as_ref().map(|t| t.expose()),
             Some(signature),
         ];
-        for secret in secrets.into_iter().flatten() {
+        Redactor::from_secrets(&secrets.into_iter().flatten().collect::<Vec<_>>())
+    }
+
+    /// A redactor of any secrets (such as an OIDC token as well as keys).
+    pub(crate) fn from_secrets(secrets: &[&str]) -> Self {
+        let mut needles = Vec::new();
+        for secret in secrets.iter().copied() {
             if secret.len() < MIN_REDACTED_LEN {
                 continue;
             }
@@ -746,7 +819,7 @@ impl Redactor {
         sanitized_prefix(redacted.as_bytes(), BODY_PREFIX_CHARS)
     }
 
-    fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         self.needles.iter().fold(text.to_owned(), |acc, needle| {
             acc.replace(needle.as_str(), "***")
         })

@@ -92,9 +92,12 @@ in the environment (plus ALICLOUD_SECURITY_TOKEN for STS credentials)";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "No credentials: {CREDENTIAL_WAYS}, or a profile (mode AK or StsToken) in {profile_file} \
-         (choose it with profile / ALICLOUD_PROFILE; another file with shared_credentials_file / \
-         ALICLOUD_SHARED_CREDENTIALS_FILE)"
+        "No credentials: {CREDENTIAL_WAYS}; or an assume_role_with_oidc block (or \
+         ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_ROLE_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE, \
+         as ACK RRSA sets them); or a profile in {profile_file} (choose it with profile / \
+         ALICLOUD_PROFILE; another file with shared_credentials_file / \
+         ALICLOUD_SHARED_CREDENTIALS_FILE); or ecs_role_name (ALICLOUD_ECS_ROLE_NAME) on an ECS \
+         instance; or credentials_uri (ALIBABA_CLOUD_CREDENTIALS_URI)"
     )]
     NoCredentials { profile_file: String },
     #[error("Incomplete credentials: the access key id comes from {source_of_id} but no secret key is set: {CREDENTIAL_WAYS}")]
@@ -116,8 +119,29 @@ pub enum ConfigError {
         path: String,
         available: String,
     },
-    #[error("profile {name} uses mode {mode}, which is not supported yet; use AK or StsToken")]
+    #[error(
+        "profile {name} uses mode {mode}, which the provider does not support; use AK, StsToken, \
+         RamRoleArn, ChainableRamRoleArn, EcsRamRole, OIDC or CredentialsURI"
+    )]
     UnsupportedProfileMode { name: String, mode: String },
+    #[error("Profile {name:?} in {path} cannot be used: {reason}")]
+    ProfileChain {
+        name: String,
+        path: String,
+        reason: String,
+    },
+    #[error("Invalid {setting}: {reason}")]
+    InvalidCredentialSetting { setting: String, reason: String },
+    #[error("Missing {setting}: {ways}")]
+    MissingCredentialSetting {
+        setting: &'static str,
+        ways: &'static str,
+    },
+    #[error(
+        "The ECS role named by {named_by} needs the ECS metadata service, but \
+         ALIBABA_CLOUD_ECS_METADATA_DISABLED is true"
+    )]
+    EcsMetadataDisabled { named_by: String },
     #[error("Profile {name:?} in {path} has mode {mode} but no {missing}")]
     IncompleteProfile {
         name: String,

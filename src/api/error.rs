@@ -134,9 +134,10 @@ pub fn classify(code: &str, http_status: Option<u16>) -> ErrorKind {
         "Forbidden",
         "NoPermission",
     ];
-    const AUTH_CODES: [&str; 4] = [
+    const AUTH_CODES: [&str; 5] = [
         "IncompleteSignature",
         "AUTH_RESOURCE_OWNER_ERROR",
+        "AUTH_PERMISSION_CHECK_ERROR",
         "MissingSecurityToken",
         "InvalidAccessKeySecret",
     ];
@@ -215,6 +216,7 @@ fn hint_for(code: &str, kind: ErrorKind) -> Option<&'static str> {
         "InvalidAccessKeyId.NotFound" => Some("check the access key id: the service does not know it"),
         "InvalidAccessKeyId.Inactive" => Some("the access key is disabled; enable it in the RAM console or use another one"),
         "AUTH_RESOURCE_OWNER_ERROR" => Some("the instance belongs to another account, or the access key lacks permission for it"),
+        "AUTH_PERMISSION_CHECK_ERROR" | "Forbidden.RAM" | "NoPermission" => Some("the RAM policies of these credentials (for a role: the role's, narrowed by any session policy) do not allow this action; grant it (for example with AliyunKafkaFullAccess) or use credentials that have it"),
         "InvalidAction.NotFound" => Some("the endpoint does not serve this action or API version; check the endpoint"),
         "BIZ_TOPIC_QUOTA_EXCEEDED" | "BIZ_SUBSCRIPTION_QUOTA_EXCEEDED" => Some("the instance's quota is used up; delete unused topics or groups, or upgrade the instance"),
         "BIZ_INSTANCE_STATUS_ERROR" => Some("the instance is not in a state that allows this operation (e.g. not running); try again once it is"),

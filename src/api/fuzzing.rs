@@ -7,9 +7,9 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::client::{interpret, retry_after, Quoting, Redactor};
+use super::credentials::profile::ProfileFile;
 use super::credentials::Credentials;
 use super::error::ApiError;
-use super::profile::ProfileFile;
 
 /// The parsed response with its RequestId, or the error.
 pub type Interpreted<R> = Result<(R, Option<String>), ApiError>;

@@ -22,7 +22,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod lenient;
-mod profile;
+
 pub mod ratelimit;
 mod secret;
 pub mod signing;
@@ -32,7 +32,9 @@ pub use backoff::Backoff;
 pub use client::{Client, ClientStats, SendHook};
 pub use config::{ClientConfig, ConfigError, RateLimits};
 pub use credentials::{
-    process_env, resolve, resolve_with, ConfigInputs, Credentials, ResolvedConfig,
+    process_env, resolve, resolve_with, AssumeRoleInputs, AssumeRoleSpec, ConfigInputs,
+    Credentials, CredentialsError, CredentialsProvider, EcsSpec, FetchSettings, OidcInputs,
+    OidcSpec, OidcToken, ResolvedConfig, Source, StsEndpoint, ECS_METADATA_ENDPOINT_ENV,
 };
 pub use error::{classify, codes, sanitized_prefix, ApiError, ErrorKind};
 pub use ratelimit::RateLimitSharing;

@@ -1,7 +1,8 @@
 //! `alikafka-emulator`: a local stand-in for the alikafka management API.
 //! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line, then
-//! one `alikafka-emulator kafka INSTANCE (REGION) bootstrap HOST:PORT` line per instance;
-//! logs go to stderr. SIGINT/SIGTERM shut it down gracefully.
+//! the URLs of the ECS metadata and credentials-URI stand-ins, then one
+//! `alikafka-emulator kafka INSTANCE (REGION) bootstrap HOST:PORT` line per instance; logs go
+//! to stderr. SIGINT/SIGTERM shut it down gracefully.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -58,30 +59,58 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let standins = match alikafka::emulator::sts::standins::bind(&app.config).await {
+        Ok(standins) => standins,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let standin_urls = match standins.urls() {
+        Ok(urls) => urls,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Known to the control API before anyone can ask.
+    app.sts.set_urls(standin_urls.clone());
     tracing::info!(
         data = ?app.config.data,
         accounts = app.config.accounts.len(),
         instances = app.instances.len(),
         "starting"
     );
-    // One write: a reader that takes only the first line still sees it at once.
-    let mut banner = format!("alikafka-emulator listening on http://{addr}\n");
+    // One write for all lines: a reader that keeps only the first and closes the pipe
+    // cannot make a later line fail.
+    let mut announcement = format!(
+        "alikafka-emulator listening on http://{addr}\n\
+         alikafka-emulator ECS metadata stand-in on {}\n\
+         alikafka-emulator credentials URI stand-in on {}\n",
+        standin_urls.ecs_metadata, standin_urls.credentials_uri
+    );
     for (instance_id, kafka_addr) in &kafka_listeners {
         let region = app.instance(instance_id).map_or("", |i| i.region());
-        banner.push_str(&format!(
+        announcement.push_str(&format!(
             "alikafka-emulator kafka {instance_id} ({region}) bootstrap {kafka_addr}\n"
         ));
     }
     let mut stdout = std::io::stdout().lock();
     if stdout
-        .write_all(banner.as_bytes())
+        .write_all(announcement.as_bytes())
         .and_then(|()| stdout.flush())
         .is_err()
     {
         return ExitCode::FAILURE;
     }
     drop(stdout);
+    let (stop_standins, standins_stopped) = tokio::sync::oneshot::channel::<()>();
+    let standins = tokio::spawn(standins.serve(Arc::clone(&app), async {
+        let _ = standins_stopped.await;
+    }));
     serve(app, listener, shutdown_signal()).await;
+    let _ = stop_standins.send(());
+    let _ = standins.await;
     tracing::info!("stopped");
     ExitCode::SUCCESS
 }

@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::sts::config::{
+    demo_oidc_providers, demo_roles, OidcProviderConfig, RoleConfig, StsConfig, DEMO_ACCOUNT_ID,
+};
+
 /// Default listen address of `alikafka-emulator` with no arguments.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9120";
 /// AccessKeyId of the embedded demo account.
@@ -92,6 +96,10 @@ pub struct AccountConfig {
     /// A disabled key is answered with `InvalidAccessKeyId.Inactive`.
     #[serde(default)]
     pub disabled: bool,
+    /// The account's ID (digits), as role ARNs name it: its keys may assume the roles that
+    /// trust it, and role sessions of that account see this key's instances.
+    #[serde(default)]
+    pub account_id: Option<String>,
 }
 
 /// One instance, owned by one account.
@@ -222,6 +230,10 @@ pub struct EmulatorConfig {
     pub kafka_listen: Option<String>,
     /// How often expired messages are deleted (Kafka's `log.retention.check.interval.ms`).
     pub retention_check_interval_ms: u64,
+    /// RAM roles, OIDC providers and STS settings (see [`crate::emulator::sts`]).
+    pub roles: Vec<RoleConfig>,
+    pub oidc_providers: Vec<OidcProviderConfig>,
+    pub sts: StsConfig,
 }
 
 /// A configuration that cannot be used.
@@ -253,6 +265,9 @@ pub struct ConfigFile {
     pub instances: Option<Vec<InstanceConfig>>,
     pub kafka_listen: Option<String>,
     pub retention_check_interval_ms: Option<u64>,
+    pub roles: Option<Vec<RoleConfig>>,
+    pub oidc_providers: Option<Vec<OidcProviderConfig>>,
+    pub sts: Option<StsConfig>,
 }
 
 impl ConfigFile {
@@ -285,6 +300,7 @@ impl EmulatorConfig {
                 security_token: None,
                 security_token_expires_at: None,
                 disabled: false,
+                account_id: Some(DEMO_ACCOUNT_ID.to_string()),
             }],
             instances: vec![
                 demo_instance(DEMO_INSTANCE_HANGZHOU, "cn-hangzhou", "emulator-hangzhou"),
@@ -294,6 +310,9 @@ impl EmulatorConfig {
             visibility_delay_ms: DEFAULT_VISIBILITY_DELAY_MS,
             kafka_listen: None,
             retention_check_interval_ms: DEFAULT_RETENTION_CHECK_INTERVAL_MS,
+            roles: demo_roles(),
+            oidc_providers: demo_oidc_providers(),
+            sts: StsConfig::default(),
         }
     }
 
@@ -326,6 +345,15 @@ impl EmulatorConfig {
         if let Some(interval) = file.retention_check_interval_ms {
             self.retention_check_interval_ms = interval;
         }
+        if let Some(roles) = file.roles {
+            self.roles = roles;
+        }
+        if let Some(providers) = file.oidc_providers {
+            self.oidc_providers = providers;
+        }
+        if let Some(sts) = file.sts {
+            self.sts = sts;
+        }
     }
 
     /// Checks cross-references and values.
@@ -346,6 +374,14 @@ impl EmulatorConfig {
             }
             if !keys.insert(account.access_key_id.as_str()) {
                 return invalid(format!("duplicate account {}", account.access_key_id));
+            }
+            if let Some(id) = &account.account_id {
+                if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+                    return invalid(format!(
+                        "account {}: account_id must be digits",
+                        account.access_key_id
+                    ));
+                }
             }
             if let Some(at) = &account.security_token_expires_at {
                 if chrono::DateTime::parse_from_rfc3339(at).is_err() {
@@ -387,7 +423,8 @@ impl EmulatorConfig {
                 ));
             }
         }
-        Ok(())
+        super::sts::config::validate(&self.roles, &self.oidc_providers, &self.sts)
+            .map_err(ConfigError::Invalid)
     }
 }
 

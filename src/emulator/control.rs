@@ -78,6 +78,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/offsets", post(commit_offset))
         .route("/state", get(state))
         .route("/settings", get(get_settings).put(put_settings))
+        .merge(super::sts::control::router())
         .fallback(|| async { ControlError::not_found("unknown control endpoint") })
 }
 

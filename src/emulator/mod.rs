@@ -5,6 +5,8 @@
 //! hands API calls to [`server::gateway`] (parameters, [`auth`], [`limits`], [`faults`],
 //! [`actions`], [`response`]) and `/_emulator/*` to [`control`]; [`storage`] keeps state;
 //! [`kafka`] gives every instance a Kafka listener on the same state.
+//! [`sts`] is the Security Token Service beside alikafka, with its ECS metadata and
+//! credentials-URI stand-ins.
 //!
 //! In-process use:
 //! ```no_run
@@ -32,6 +34,7 @@ pub mod response;
 pub mod server;
 pub mod state;
 pub mod storage;
+pub mod sts;
 
 pub use config::EmulatorConfig;
 pub use server::{bind, run, serve, ServeError};

@@ -13,6 +13,7 @@ use super::kafka::KafkaState;
 use super::limits::RateLimiter;
 use super::metrics::Metrics;
 use super::storage::{self, Db, StorageError};
+use super::sts::Sts;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
@@ -127,6 +128,7 @@ pub struct App {
     pub settings: Settings,
     /// The Kafka listeners' shared state (groups, producers, endpoints).
     pub kafka: KafkaState,
+    pub sts: Sts,
 }
 
 impl App {
@@ -149,8 +151,10 @@ impl App {
             .enumerate()
             .map(|(i, inst)| (inst.id().to_string(), i))
             .collect();
+        let sts = Sts::new(&config);
         Ok(App {
-            auth: Authenticator::new(&config.accounts),
+            auth: Authenticator::new(&config.accounts).with_sessions(sts.sessions.clone()),
+            sts,
             settings: Settings::from_config(&config),
             config,
             db,
@@ -191,6 +195,7 @@ impl App {
         self.metrics.reset();
         self.faults.clear();
         self.auth.clear_nonces();
+        self.sts.sessions.clear();
         self.limiter.clear();
         self.kafka.clear();
         // Cannot fail: the configured values were validated at startup.

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -12,7 +13,8 @@ use serde::Deserialize;
 use super::tags::TagPolicy;
 use crate::api::ratelimit::{default_sharing_dir, valid_sharing_dir};
 use crate::api::{
-    self, ClientConfig, ConfigError, ConfigInputs, Credentials, RateLimitSharing, SecretString,
+    self, AssumeRoleInputs, ClientConfig, ConfigError, ConfigInputs, CredentialsError,
+    CredentialsProvider, FetchSettings, OidcInputs, RateLimitSharing, SecretString,
 };
 use crate::tfplugin::cty::{AttributePath, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
@@ -30,6 +32,147 @@ pub const SHARED_RATE_LIMITS_ENV: &str = "ALIKAFKA_SHARED_RATE_LIMITS";
 pub const SHARED_RATE_LIMITS_DIR_ENV: &str = "ALIKAFKA_SHARED_RATE_LIMITS_DIR";
 /// Retries beyond this only prolong a failure: backoff is capped at a few seconds.
 const MAX_RETRIES_LIMIT: i64 = 100;
+/// STS session durations: its minimum, and the longest a role can be set to allow.
+const SESSION_SECONDS_MIN: i64 = 900;
+const SESSION_SECONDS_MAX: i64 = 43200;
+const ROLE_ARN_PATTERN: &str = r"^acs:ram::[0-9]+:role/[A-Za-z0-9._-]+$";
+const SESSION_NAME_PATTERN: &str = r"^[A-Za-z0-9.@_-]{2,64}$";
+
+fn role_arn(name: &str, fallback: &str) -> Attribute {
+    Attribute::string(name)
+        .optional()
+        .validator(validators::regex_match(
+            ROLE_ARN_PATTERN,
+            "must be a role ARN: acs:ram::<account-id>:role/<role-name>",
+        ))
+        .markdown_description(format!(
+            "ARN of the RAM role to assume, `acs:ram::<account-id>:role/<role-name>`. {fallback}"
+        ))
+}
+
+fn session_name(name: &str, fallback: &str) -> Attribute {
+    Attribute::string(name)
+        .optional()
+        .validator(validators::regex_match(
+            SESSION_NAME_PATTERN,
+            "must be 2 to 64 letters, digits and . @ _ -",
+        ))
+        .markdown_description(format!(
+            "Name of the role session (2 to 64 letters, digits and `.@_-`), shown in the \
+             account's audit trail. {fallback}"
+        ))
+}
+
+fn session_policy() -> Attribute {
+    Attribute::string("policy")
+        .optional()
+        .validator(validators::string_length(1, 2048))
+        .markdown_description(
+            "A RAM policy (JSON) narrowing what the session may do: the session gets what both \
+             the role and this policy allow.",
+        )
+}
+
+fn session_expiration(fallback: &str) -> Attribute {
+    Attribute::number("session_expiration")
+        .optional()
+        .validator(validators::int_between(
+            SESSION_SECONDS_MIN,
+            SESSION_SECONDS_MAX,
+        ))
+        .markdown_description(format!(
+            "Lifetime of the temporary credentials in seconds, from 900 to the role's maximum \
+             session duration (at most 43200). {fallback} The provider fetches new ones before \
+             they expire, so a long apply never sees them lapse."
+        ))
+}
+
+fn assume_role_block() -> NestedBlock {
+    NestedBlock::new(
+        "assume_role",
+        BlockNesting::List,
+        Block::new(vec![
+            role_arn(
+                "role_arn",
+                "Falls back to `ALICLOUD_ASSUME_ROLE_ARN`, then `ALIBABA_CLOUD_ROLE_ARN`; required \
+                 in one of these places.",
+            ),
+            session_name(
+                "session_name",
+                "Falls back to `ALICLOUD_ASSUME_ROLE_SESSION_NAME`, then \
+                 `ALIBABA_CLOUD_ROLE_SESSION_NAME`, then `terraform`.",
+            ),
+            session_policy(),
+            session_expiration(
+                "Falls back to `ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION`, then `3600`.",
+            ),
+            Attribute::string("external_id")
+                .optional()
+                .validator(validators::string_length(2, 1224))
+                .markdown_description(
+                    "The external ID the role's trust policy asks for, if any (2 to 1224 \
+                     characters).",
+                ),
+        ])
+        .description(Description::markdown(
+            "Assume a RAM role with the credentials found otherwise (any other source: keys, \
+             profile, OIDC, ECS role, credentials URI) and sign every call with the role's \
+             temporary credentials.",
+        )),
+    )
+    .max_items(1)
+}
+
+fn assume_role_with_oidc_block() -> NestedBlock {
+    NestedBlock::new(
+        "assume_role_with_oidc",
+        BlockNesting::List,
+        Block::new(vec![
+            Attribute::string("oidc_provider_arn")
+                .optional()
+                .validator(validators::regex_match(
+                    r"^acs:ram::[0-9]+:oidc-provider/[A-Za-z0-9._-]+$",
+                    "must be an OIDC provider ARN: acs:ram::<account-id>:oidc-provider/<name>",
+                ))
+                .markdown_description(
+                    "ARN of the OIDC identity provider registered in RAM, \
+                     `acs:ram::<account-id>:oidc-provider/<name>`. Falls back to \
+                     `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`; required in one of these places.",
+                ),
+            role_arn(
+                "role_arn",
+                "Falls back to `ALIBABA_CLOUD_ROLE_ARN`; required in one of these places.",
+            ),
+            Attribute::string("oidc_token")
+                .optional()
+                .sensitive()
+                .validator(validators::string_length(4, 20000))
+                .markdown_description(
+                    "The OIDC token (a JWT) itself, such as a CI job's identity token. Wins over \
+                     `oidc_token_file`. Falls back to `ALIBABA_CLOUD_OIDC_TOKEN`.",
+                ),
+            Attribute::string("oidc_token_file")
+                .optional()
+                .markdown_description(
+                    "Path of a file holding the OIDC token, read again at every refresh (ACK \
+                     rotates it). Falls back to `ALIBABA_CLOUD_OIDC_TOKEN_FILE`.",
+                ),
+            session_name(
+                "role_session_name",
+                "Falls back to `ALIBABA_CLOUD_ROLE_SESSION_NAME`, then `terraform`.",
+            ),
+            session_policy(),
+            session_expiration("Defaults to `3600`."),
+        ])
+        .description(Description::markdown(
+            "Exchange an OIDC token (GitHub Actions, GitLab CI, ACK RRSA) for temporary \
+             credentials of a RAM role, with STS `AssumeRoleWithOIDC`. With all of \
+             `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`, `ALIBABA_CLOUD_ROLE_ARN` and \
+             `ALIBABA_CLOUD_OIDC_TOKEN_FILE` set (as ACK RRSA sets them) the block is not needed.",
+        )),
+    )
+    .max_items(1)
+}
 
 /// The provider block's schema.
 pub fn schema() -> Schema {
@@ -96,6 +239,35 @@ pub fn schema() -> Schema {
                 "Client-side limit for `CreateTopic` calls, per second. Defaults to `1`, the \
                  service's limit for that action.",
             ),
+        Attribute::string("ecs_role_name")
+            .optional()
+            .validator(validators::regex_match(
+                r"^[A-Za-z0-9._-]{1,64}$",
+                "must be a RAM role name: letters, digits, . _ -",
+            ))
+            .markdown_description(
+                "Name of the RAM role attached to the ECS instance Terraform runs on: \
+                 credentials come from the instance metadata service (hardened mode first). \
+                 Falls back to `ALICLOUD_ECS_ROLE_NAME`, then `ALIBABA_CLOUD_ECS_METADATA`.",
+            ),
+        Attribute::string("credentials_uri")
+            .optional()
+            .markdown_description(
+                "URL of a local service that answers `GET` with temporary credentials \
+                 (`{\"Code\": \"Success\", \"AccessKeyId\": ..., \"AccessKeySecret\": ..., \
+                 \"SecurityToken\": ..., \"Expiration\": ...}`). Falls back to \
+                 `ALICLOUD_CREDENTIALS_URI`, then `ALIBABA_CLOUD_CREDENTIALS_URI`.",
+            ),
+        Attribute::string("sts_endpoint")
+            .optional()
+            .markdown_description(
+                "Endpoint of STS for `assume_role` and `assume_role_with_oidc`, such as \
+                 `sts-vpc.cn-hangzhou.aliyuncs.com` (HTTPS unless a scheme is given; plain \
+                 `http://` only for loopback unless `insecure_http`). Falls back to \
+                 `ALIBABA_CLOUD_STS_ENDPOINT`, then `sts.<region>.aliyuncs.com` for the region in \
+                 `ALIBABA_CLOUD_STS_REGION` (or a profile's `sts_region`; `sts-vpc.` with \
+                 `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`), then `sts.aliyuncs.com`.",
+            ),
         Attribute::bool("shared_rate_limits").optional().markdown_description(
             "Share the rate limits with the other processes of this machine that use the same \
              access key, region and endpoint (parallel Terraform runs, Terragrunt `run-all`). \
@@ -111,6 +283,8 @@ pub fn schema() -> Schema {
                  `alikafka-rate-limits-<uid>` in the temporary directory.",
             ),
     ])
+    .with_block(assume_role_block())
+    .with_block(assume_role_with_oidc_block())
     .with_block(NestedBlock::new(
         "default_tags",
         BlockNesting::Single,
@@ -183,10 +357,39 @@ pub struct ProviderConfig {
     pub request_timeout: Option<String>,
     pub requests_per_second: Option<f64>,
     pub create_topic_requests_per_second: Option<f64>,
+    pub ecs_role_name: Option<String>,
+    pub credentials_uri: Option<String>,
+    pub sts_endpoint: Option<String>,
+    pub assume_role: Vec<AssumeRoleBlock>,
+    pub assume_role_with_oidc: Vec<AssumeRoleWithOidcBlock>,
     pub default_tags: Option<DefaultTags>,
     pub ignore_tags: Option<IgnoreTags>,
     pub shared_rate_limits: Option<bool>,
     pub shared_rate_limits_dir: Option<String>,
+}
+
+/// The `assume_role` block.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AssumeRoleBlock {
+    pub role_arn: Option<String>,
+    pub session_name: Option<String>,
+    pub policy: Option<String>,
+    pub session_expiration: Option<i64>,
+    pub external_id: Option<String>,
+}
+
+/// The `assume_role_with_oidc` block. No `Debug`: it may hold a token.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AssumeRoleWithOidcBlock {
+    pub oidc_provider_arn: Option<String>,
+    pub role_arn: Option<String>,
+    pub oidc_token: Option<String>,
+    pub oidc_token_file: Option<String>,
+    pub role_session_name: Option<String>,
+    pub policy: Option<String>,
+    pub session_expiration: Option<i64>,
 }
 
 /// The `default_tags` block.
@@ -240,7 +443,8 @@ pub fn unknown_attributes(config: &Value) -> Vec<String> {
 /// What an API client needs, resolved from the block, the environment and the profile.
 pub struct Settings {
     pub client: ClientConfig,
-    pub credentials: Credentials,
+    /// Shared by every provider configuration of the process with the same source.
+    pub credentials: Arc<CredentialsProvider>,
     /// Where the credentials came from, for the log (never the values).
     pub credentials_source: String,
 }
@@ -259,6 +463,25 @@ pub fn settings(
         profile: config.profile.clone(),
         shared_credentials_file: config.shared_credentials_file.as_ref().map(PathBuf::from),
         endpoint: config.endpoint.clone(),
+        assume_role: config.assume_role.first().map(|b| AssumeRoleInputs {
+            role_arn: b.role_arn.clone(),
+            session_name: b.session_name.clone(),
+            policy: b.policy.clone(),
+            session_expiration: b.session_expiration,
+            external_id: b.external_id.clone(),
+        }),
+        assume_role_with_oidc: config.assume_role_with_oidc.first().map(|b| OidcInputs {
+            oidc_provider_arn: b.oidc_provider_arn.clone(),
+            role_arn: b.role_arn.clone(),
+            oidc_token: b.oidc_token.clone().map(SecretString::from),
+            oidc_token_file: b.oidc_token_file.as_ref().map(PathBuf::from),
+            role_session_name: b.role_session_name.clone(),
+            policy: b.policy.clone(),
+            session_expiration: b.session_expiration,
+        }),
+        ecs_role_name: config.ecs_role_name.clone(),
+        credentials_uri: config.credentials_uri.clone(),
+        sts_endpoint: config.sts_endpoint.clone(),
     };
     let resolved = api::resolve_with(&inputs, env, home)
         .map_err(|e| resolution_error(&e, &inputs, env, home))?;
@@ -289,11 +512,39 @@ pub fn settings(
             .unwrap_or(DEFAULT_CREATE_TOPIC_REQUESTS_PER_SECOND),
     );
     client.rate_limit_sharing = rate_limit_sharing(config, env)?;
+    let fetch = FetchSettings {
+        allow_insecure_http: client.allow_insecure_http,
+        ..FetchSettings::default()
+    };
+    let credentials =
+        CredentialsProvider::shared(resolved.source, resolved.credentials_source.clone(), fetch)
+            .map_err(|e| client_error(&e))?;
     Ok(Settings {
         client,
-        credentials: resolved.credentials,
+        credentials,
         credentials_source: resolved.credentials_source,
     })
+}
+
+/// The error of credentials that could not be obtained when the provider was configured.
+pub fn credentials_error(error: &CredentialsError) -> Diagnostics {
+    let hint = match error.code.as_str() {
+        "NoPermission" | "AuthenticationFail.NoPermission" => {
+            " The role's trust policy does not let these credentials (or this OIDC provider) \
+             assume it, or the caller lacks sts:AssumeRole."
+        }
+        "EntityNotExist.Role" => " Check the role ARN: the account has no such role.",
+        code if code.starts_with("AuthenticationFail.OIDCToken") => {
+            " The OIDC token was refused: check that it is fresh, and that its issuer and \
+             audience are the ones the OIDC provider in RAM expects."
+        }
+        code if code.starts_with("InvalidParameter") => {
+            " Check the session name, duration and policy of the role settings."
+        }
+        _ if error.is_transient() => " A passing failure: run again.",
+        _ => "",
+    };
+    Diagnostics::error("Cannot get alikafka credentials", format!("{error}.{hint}"))
 }
 
 /// Shared through the chosen directory, else the per-user default, unless turned off.
@@ -372,12 +623,34 @@ fn resolution_error(
             ("Incomplete alikafka credentials", format!("{error}."))
         }
         ConfigError::NoRegion { .. } => ("Missing alikafka region", format!("{error}.")),
+        ConfigError::InvalidCredentialSetting { setting, .. } => {
+            let diagnostic =
+                Diagnostic::error("Invalid alikafka credentials setting", format!("{error}."));
+            return match setting_path(setting) {
+                Some(path) => diagnostic.at(path).into(),
+                None => diagnostic.into(),
+            };
+        }
+        ConfigError::MissingCredentialSetting { .. } => (
+            "Incomplete alikafka credentials settings",
+            format!("{error}."),
+        ),
         _ => (
             "Invalid alikafka provider configuration",
             format!("{error}."),
         ),
     };
     Diagnostics::error(summary, detail)
+}
+
+/// `assume_role.session_name` as the attribute path into the (single) block.
+fn setting_path(setting: &str) -> Option<AttributePath> {
+    let (block, attribute) = setting.split_once('.')?;
+    let known = matches!(block, "assume_role" | "assume_role_with_oidc")
+        && attribute
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_');
+    known.then(|| AttributePath::attr(block).index(0).attribute(attribute))
 }
 
 /// The error of a client that could not be built (bad region or endpoint), with the
@@ -419,6 +692,10 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
+    fn keys(s: &Settings) -> &crate::api::Credentials {
+        s.credentials.source().as_static().expect("fixed keys")
+    }
+
     fn detail(d: &Diagnostics) -> String {
         d.iter()
             .map(|d| format!("{}: {}", d.summary, d.detail))
@@ -458,8 +735,8 @@ mod tests {
             ("ALICLOUD_REGION", "cn-beijing"),
         ]);
         let s = settings(&config, &env, None).unwrap_or_else(|d| panic!("{}", detail(&d)));
-        assert_eq!(s.credentials.access_key_id, "ak-block");
-        assert_eq!(s.credentials.access_key_secret.expose(), "sk-block");
+        assert_eq!(keys(&s).access_key_id, "ak-block");
+        assert_eq!(keys(&s).access_key_secret.expose(), "sk-block");
         assert_eq!(s.client.region, "cn-shanghai");
         assert_eq!(s.client.endpoint.as_deref(), Some("http://127.0.0.1:9120"));
         assert_eq!(s.client.max_retries, DEFAULT_MAX_RETRIES);
@@ -487,7 +764,7 @@ mod tests {
             ("ALIBABA_CLOUD_ENDPOINT_ALIKAFKA", "http://127.0.0.1:1"),
         ]);
         let s = settings(&config, &env, None).unwrap_or_else(|d| panic!("{}", detail(&d)));
-        assert_eq!(s.credentials.access_key_id, "ak");
+        assert_eq!(keys(&s).access_key_id, "ak");
         assert_eq!(s.client.region, "cn-hangzhou");
         assert_eq!(s.client.endpoint.as_deref(), Some("http://127.0.0.1:1"));
         assert_eq!(s.client.max_retries, 0);
@@ -556,9 +833,9 @@ mod tests {
         };
         let s = settings(&config, &env_of(&[]), Some(home.path()))
             .unwrap_or_else(|d| panic!("{}", detail(&d)));
-        assert_eq!(s.credentials.access_key_id, "STS.b");
+        assert_eq!(keys(&s).access_key_id, "STS.b");
         assert_eq!(
-            s.credentials.security_token.as_ref().map(|t| t.expose()),
+            keys(&s).security_token.as_ref().map(|t| t.expose()),
             Some("tok")
         );
         assert_eq!(s.client.region, "cn-shanghai");

@@ -127,10 +127,15 @@ impl ProviderDef for AlikafkaProvider {
                 Ok(settings) => settings,
                 Err(d) => return d,
             };
-        let client = match Client::new(settings.client, settings.credentials) {
+        let client = match Client::with_credentials(settings.client, settings.credentials) {
             Ok(client) => client,
             Err(e) => return config::client_error(&e),
         };
+        // Temporary credentials are fetched now: a wrong role or token is one clear error at
+        // configuration, not one per resource.
+        if let Err(e) = client.credentials().current().await {
+            return config::credentials_error(&e);
+        }
         tracing::debug!(
             region = client.region(),
             endpoint = %client.endpoint(),

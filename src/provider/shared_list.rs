@@ -286,7 +286,7 @@ mod tests {
         }
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn concurrent_reads_share_one_fetch_and_later_reads_reuse_it() {
         let list: Arc<SharedList<u32, String>> = Arc::default();
         let calls = Arc::new(AtomicUsize::new(0));
@@ -308,7 +308,7 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_write_invalidates_and_a_read_after_it_sees_new_data() {
         let list: SharedList<u32, String> = SharedList::default();
         let calls = Arc::new(AtomicUsize::new(0));
@@ -318,7 +318,7 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_fetch_started_before_a_write_is_neither_joined_nor_cached() {
         let list: Arc<SharedList<u32, String>> = Arc::default();
         let calls = Arc::new(AtomicUsize::new(0));
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn fresh_reads_need_a_fetch_started_after_the_given_instant() {
         let list: SharedList<u32, String> = SharedList::default();
         let calls = Arc::new(AtomicUsize::new(0));
@@ -359,7 +359,7 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn stamped_reads_join_a_newer_fetch_started_by_another_waiter() {
         let list: Arc<SharedList<u32, String>> = Arc::default();
         let calls = Arc::new(AtomicUsize::new(0));
@@ -397,7 +397,7 @@ mod tests {
         assert_eq!(cached_at, started);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn errors_are_shared_but_not_cached() {
         let list: SharedList<u32, String> = SharedList::default();
         let failing = |_: SendMark| async { Err::<u32, String>("boom".into()) };
@@ -406,7 +406,7 @@ mod tests {
         assert_eq!(*list.get("i", counting_fetch(&calls, 5)).await.unwrap(), 5);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn writers_waiting_for_their_writes_share_a_fetch_not_yet_sent() {
         // An apply: a write returns every 10 ms, each followed by a fresh read, while the
         // fetch waits 100 ms for its rate-limit slot. Every waiter joins that fetch: it
@@ -435,7 +435,7 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_fetch_sent_before_a_write_does_not_answer_that_writer() {
         let list: Arc<SharedList<u32, String>> = Arc::default();
         let calls = Arc::new(AtomicUsize::new(0));
@@ -458,7 +458,7 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_finished_fetch_answers_fresh_reads_it_is_newer_than_but_not_plain_reads_after_a_write(
     ) {
         let list: SharedList<u32, String> = SharedList::default();
@@ -483,7 +483,7 @@ mod tests {
         assert_eq!(*list.get("i", counting_fetch(&calls, 4)).await.unwrap(), 3);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn fetches_of_a_spaced_list_are_asked_for_at_least_its_spacing_apart() {
         let list: SharedList<u32, String> = SharedList::spaced(Duration::from_millis(200));
         let calls = Arc::new(AtomicUsize::new(0));

@@ -316,6 +316,7 @@ fn random_case(rng: &mut StdRng) -> Case {
         profile: some_text(rng, &["default", "main", "sts", "nope"]),
         shared_credentials_file: None,
         endpoint: some_text(rng, &["http://127.0.0.1:9999"]),
+        ..ConfigInputs::default()
     };
     Case {
         env,
@@ -441,8 +442,10 @@ fn check_precedence(
     let Ok(resolved) = outcome else {
         return Ok(());
     };
-    let creds = &resolved.credentials;
     if let (Some(id), Some(secret)) = (&id, &secret) {
+        let Some(creds) = resolved.source.as_static() else {
+            return Err(format!("keys set, but the source is {:?}", resolved.source));
+        };
         let got_token = creds.security_token.as_ref().map(|t| t.expose().to_owned());
         if &creds.access_key_id != id
             || creds.access_key_secret.expose() != secret

@@ -6,6 +6,7 @@ pub mod v1;
 pub mod v3;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
@@ -13,6 +14,7 @@ use sha2::{Digest, Sha256};
 use super::config::{AccountConfig, Secret};
 use super::errors::ApiError;
 use super::params::ParamMap;
+use super::sts::sessions::{Session, Sessions};
 use nonce::NonceCache;
 
 /// How far a request's timestamp may be from the server's clock.
@@ -58,11 +60,42 @@ struct Account {
     security_token: Option<Secret>,
     token_expires_at_ms: Option<i64>,
     disabled: bool,
+    account_id: Option<String>,
 }
 
-/// Verifies requests against the configured accounts.
+/// Who signed a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The AccessKeyId the request was signed with.
+    pub access_key_id: String,
+    /// The AccessKeyId whose instances the caller sees: itself for an account's key, the
+    /// role's account's key for temporary credentials.
+    pub tenant: String,
+    pub account_id: Option<String>,
+    /// Set for temporary credentials the emulator issued (a role session).
+    pub session: Option<Arc<Session>>,
+}
+
+impl Principal {
+    /// How errors name the caller: the role session's ARN, or the AccessKeyId.
+    pub fn display(&self) -> String {
+        match &self.session {
+            Some(session) => session.principal_arn(),
+            None => format!("access key {}", self.access_key_id),
+        }
+    }
+}
+
+/// The secret to check a signature with, and whose it is.
+struct Resolved {
+    secret: Secret,
+    principal: Principal,
+}
+
+/// Verifies requests against the configured accounts and the issued temporary credentials.
 pub struct Authenticator {
     accounts: HashMap<String, Account>,
+    sessions: Arc<Sessions>,
     nonces: NonceCache,
 }
 
@@ -83,14 +116,22 @@ impl Authenticator {
                         security_token: a.security_token.clone(),
                         token_expires_at_ms: expires,
                         disabled: a.disabled,
+                        account_id: a.account_id.clone(),
                     },
                 )
             })
             .collect();
         Authenticator {
             accounts,
+            sessions: Arc::default(),
             nonces: NonceCache::default(),
         }
+    }
+
+    /// Accepts the temporary credentials in `sessions` too.
+    pub fn with_sessions(mut self, sessions: Arc<Sessions>) -> Self {
+        self.sessions = sessions;
+        self
     }
 
     /// Forgets every used nonce.
@@ -100,13 +141,23 @@ impl Authenticator {
 
     /// Returns the caller's AccessKeyId, or the error the gateway would answer.
     pub fn authenticate(&self, req: &SignedRequest<'_>, now_ms: i64) -> Result<String, ApiError> {
+        self.authenticate_principal(req, now_ms)
+            .map(|p| p.access_key_id)
+    }
+
+    /// Returns who signed the request, or the error the gateway would answer.
+    pub fn authenticate_principal(
+        &self,
+        req: &SignedRequest<'_>,
+        now_ms: i64,
+    ) -> Result<Principal, ApiError> {
         match req.style {
             SignatureStyle::V1 => self.authenticate_v1(req, now_ms),
             SignatureStyle::V3 => self.authenticate_v3(req, now_ms),
         }
     }
 
-    fn authenticate_v1(&self, req: &SignedRequest<'_>, now_ms: i64) -> Result<String, ApiError> {
+    fn authenticate_v1(&self, req: &SignedRequest<'_>, now_ms: i64) -> Result<Principal, ApiError> {
         let get = |name: &str| {
             req.params
                 .get(name)
@@ -126,7 +177,11 @@ impl Authenticator {
         check_timestamp(timestamp, now_ms)?;
         let account = self.account(access_key_id, get("SecurityToken"), now_ms)?;
         let string_to_sign = v1::string_to_sign(req.method, req.params);
-        if !v1::verify(account.secret.expose(), &string_to_sign, signature) {
+        // Alibaba's credentials library signs STS calls with form encoding (space as '+').
+        let form_string_to_sign = || v1::string_to_sign_form(req.method, req.params);
+        if !v1::verify(account.secret.expose(), &string_to_sign, signature)
+            && !v1::verify(account.secret.expose(), &form_string_to_sign(), signature)
+        {
             let mut shown = req.params.clone();
             if let Some(token) = shown.get_mut("SecurityToken") {
                 *token = "<redacted>".to_string();
@@ -136,10 +191,10 @@ impl Authenticator {
             )));
         }
         self.record_nonce(access_key_id, nonce, now_ms)?;
-        Ok(access_key_id.to_string())
+        Ok(account.principal)
     }
 
-    fn authenticate_v3(&self, req: &SignedRequest<'_>, now_ms: i64) -> Result<String, ApiError> {
+    fn authenticate_v3(&self, req: &SignedRequest<'_>, now_ms: i64) -> Result<Principal, ApiError> {
         let header = |name: &str| {
             req.headers
                 .get(name)
@@ -205,20 +260,20 @@ impl Authenticator {
             )));
         }
         self.record_nonce(&auth.access_key_id, nonce, now_ms)?;
-        Ok(auth.access_key_id)
+        Ok(account.principal)
     }
 
-    /// Looks the key up and checks its state and STS token.
+    /// Looks the key up (a configured account, else issued temporary credentials) and
+    /// checks its state and STS token.
     fn account(
         &self,
         access_key_id: &str,
         token: Option<&str>,
         now_ms: i64,
-    ) -> Result<&Account, ApiError> {
-        let account = self
-            .accounts
-            .get(access_key_id)
-            .ok_or_else(ApiError::access_key_not_found)?;
+    ) -> Result<Resolved, ApiError> {
+        let Some(account) = self.accounts.get(access_key_id) else {
+            return self.session(access_key_id, token, now_ms);
+        };
         if account.disabled {
             return Err(ApiError::access_key_inactive());
         }
@@ -235,7 +290,44 @@ impl Authenticator {
                 }
             }
         }
-        Ok(account)
+        Ok(Resolved {
+            secret: account.secret.clone(),
+            principal: Principal {
+                access_key_id: access_key_id.to_string(),
+                tenant: access_key_id.to_string(),
+                account_id: account.account_id.clone(),
+                session: None,
+            },
+        })
+    }
+
+    /// Temporary credentials the emulator issued: the token must match and be unexpired.
+    fn session(
+        &self,
+        access_key_id: &str,
+        token: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Resolved, ApiError> {
+        let session = self
+            .sessions
+            .get(access_key_id)
+            .ok_or_else(ApiError::access_key_not_found)?;
+        let given = token.ok_or_else(ApiError::security_token_missing)?;
+        if !same_secret(session.token.expose(), given) {
+            return Err(ApiError::security_token_mismatch());
+        }
+        if session.expires_at_ms <= now_ms {
+            return Err(ApiError::security_token_expired());
+        }
+        Ok(Resolved {
+            secret: session.secret.clone(),
+            principal: Principal {
+                access_key_id: access_key_id.to_string(),
+                tenant: session.tenant.clone(),
+                account_id: Some(session.account_id.clone()),
+                session: Some(session),
+            },
+        })
     }
 
     fn record_nonce(&self, access_key_id: &str, nonce: &str, now_ms: i64) -> Result<(), ApiError> {
@@ -277,6 +369,7 @@ mod tests {
                 security_token: None,
                 security_token_expires_at: None,
                 disabled: false,
+                account_id: None,
             },
             AccountConfig {
                 access_key_id: "STS.ak".into(),
@@ -284,6 +377,7 @@ mod tests {
                 security_token: Some(Secret::new("tok")),
                 security_token_expires_at: Some("2030-01-01T00:00:00Z".into()),
                 disabled: false,
+                account_id: None,
             },
             AccountConfig {
                 access_key_id: "off".into(),
@@ -291,6 +385,7 @@ mod tests {
                 security_token: None,
                 security_token_expires_at: None,
                 disabled: true,
+                account_id: None,
             },
         ])
     }

@@ -12,7 +12,7 @@ use super::conn;
 use super::security::SecurityProtocol;
 use super::Endpoints;
 use crate::emulator::actions::topic_config;
-use crate::emulator::server::{bind_address, ServeError};
+use crate::emulator::server::{bind_addr, ServeError};
 use crate::emulator::state::{now_ms, App};
 use crate::emulator::storage::kafka_log;
 use crate::emulator::storage::topics::{self, TopicRecord};
@@ -84,14 +84,14 @@ pub async fn bind(app: &App, http: SocketAddr) -> Result<Vec<(String, SocketAddr
     let mut bound = Vec::new();
     let mut addresses = Vec::new();
     for (instance_id, addr, derived) in planned(app, http)? {
-        let listener = match bind_address(&addr, app.config.allow_remote).await {
+        let listener = match bind_addr(&addr, app.config.allow_remote).await {
             Ok(listener) => listener,
             Err(ServeError::Listen { source, .. })
                 if derived && source.kind() == std::io::ErrorKind::AddrInUse =>
             {
                 let (host, _) = addr.rsplit_once(':').unwrap_or((addr.as_str(), ""));
                 tracing::warn!(instance = %instance_id, %addr, "Kafka port in use: taking a free one");
-                bind_address(&format!("{host}:0"), app.config.allow_remote).await?
+                bind_addr(&format!("{host}:0"), app.config.allow_remote).await?
             }
             Err(error) => return Err(error),
         };
@@ -107,7 +107,7 @@ pub async fn bind(app: &App, http: SocketAddr) -> Result<Vec<(String, SocketAddr
             .and_then(|i| i.config.kafka_sasl_listen.clone());
         let mut sasl_plaintext = None;
         if let Some(sasl_addr) = sasl_addr {
-            let sasl_listener = bind_address(&sasl_addr, app.config.allow_remote).await?;
+            let sasl_listener = bind_addr(&sasl_addr, app.config.allow_remote).await?;
             let local = sasl_listener
                 .local_addr()
                 .map_err(|source| ServeError::Listen {

@@ -18,8 +18,9 @@ use crate::emulator::errors::ApiError;
 use crate::emulator::faults::{Fault, FaultMode};
 use crate::emulator::metrics::Outcome;
 use crate::emulator::params::{decode_urlencoded, ParamMap};
-use crate::emulator::response::{error_body, new_request_id, render, success_body, Format};
+use crate::emulator::response::{error_body, new_request_id, render, success_body, Format, Node};
 use crate::emulator::state::{now_ms, App};
+use crate::emulator::sts;
 
 /// Largest accepted request body.
 const MAX_BODY_BYTES: usize = 1 << 20;
@@ -212,11 +213,6 @@ async fn process(
     let Some(version) = version else {
         return ctx.fail(ApiError::missing_parameter("Version"));
     };
-    let action = match Action::lookup(action_name, version) {
-        Ok(action) => action,
-        Err(error) => return ctx.fail(error),
-    };
-
     let signed = SignedRequest {
         style,
         method: method.as_str(),
@@ -225,10 +221,25 @@ async fn process(
         headers,
         body: &body,
     };
-    let caller = match app.auth.authenticate(&signed, now_ms()) {
-        Ok(caller) => caller,
+    if version == sts::API_VERSION {
+        return sts_call(app, &mut ctx, action_name, &signed, &params).await;
+    }
+    let action = match Action::lookup(action_name, version) {
+        Ok(action) => action,
         Err(error) => return ctx.fail(error),
     };
+
+    let principal = match app.auth.authenticate_principal(&signed, now_ms()) {
+        Ok(principal) => principal,
+        Err(error) => return ctx.fail(error),
+    };
+    if let Some(session) = &principal.session {
+        let needed = sts::ram::ram_action(action.name());
+        if !session.permissions.allows(&needed) {
+            return ctx.fail(sts::ram::permission_denied(&needed, &principal.display()));
+        }
+    }
+    let caller = principal.tenant;
 
     let limit = if action == Action::CreateTopic {
         app.settings.create_topic_qps()
@@ -243,30 +254,8 @@ async fn process(
     }
 
     let fault = app.faults.take(action.name());
-    if let Some(fault) = &fault {
-        tracing::info!(action = action.name(), mode = ?fault.mode, id = fault.id, "injecting fault");
-        match fault.mode {
-            FaultMode::Error => {
-                let error =
-                    ApiError::new(fault.code.clone(), fault.http_status, fault.message.clone());
-                return ctx.faulted(ctx.error_response(&error), false);
-            }
-            FaultMode::Drop => return ctx.faulted(ctx.answer(500, "text/plain", Vec::new()), true),
-            FaultMode::Malformed => {
-                return ctx.faulted(
-                    ctx.answer(200, ctx.format.content_type(), MALFORMED_BODY.into()),
-                    false,
-                )
-            }
-            FaultMode::Html => {
-                return ctx.faulted(
-                    ctx.answer(502, "text/html", HTML_GATEWAY_PAGE.into()),
-                    false,
-                );
-            }
-            FaultMode::Latency => tokio::time::sleep(Duration::from_millis(fault.latency_ms)).await,
-            FaultMode::Truncated | FaultMode::LoseResponse => {}
-        }
+    if let Some(faulted) = inject(&ctx, action.name(), fault.as_ref()).await {
+        return faulted;
     }
 
     let mut call = match actions::execute(app, &caller, action, version, &params).await {
@@ -294,6 +283,63 @@ async fn process(
         _ => {}
     }
     call
+}
+
+/// Applies an injected fault before the action runs: the answer that replaces it, if any.
+async fn inject(ctx: &Ctx, action: &str, fault: Option<&Fault>) -> Option<Call> {
+    let fault = fault?;
+    tracing::info!(action, mode = ?fault.mode, id = fault.id, "injecting fault");
+    match fault.mode {
+        FaultMode::Error => {
+            let error = ApiError::new(fault.code.clone(), fault.http_status, fault.message.clone());
+            Some(ctx.faulted(ctx.error_response(&error), false))
+        }
+        FaultMode::Drop => Some(ctx.faulted(ctx.answer(500, "text/plain", Vec::new()), true)),
+        FaultMode::Malformed => Some(ctx.faulted(
+            ctx.answer(200, ctx.format.content_type(), MALFORMED_BODY.into()),
+            false,
+        )),
+        FaultMode::Html => Some(ctx.faulted(
+            ctx.answer(502, "text/html", HTML_GATEWAY_PAGE.into()),
+            false,
+        )),
+        FaultMode::Latency => {
+            tokio::time::sleep(Duration::from_millis(fault.latency_ms)).await;
+            None
+        }
+        FaultMode::Truncated | FaultMode::LoseResponse => None,
+    }
+}
+
+/// An STS call (API version 2015-04-01): its own authentication rules and answer envelope
+/// (RequestId and the action's fields; no Code or Success). Injected faults apply by action
+/// name; the truncating ones are served as errors of the same kind would be: not at all.
+async fn sts_call(
+    app: &Arc<App>,
+    ctx: &mut Ctx,
+    action: &str,
+    signed: &SignedRequest<'_>,
+    params: &ParamMap,
+) -> Call {
+    ctx.host_id = "sts.aliyuncs.com".to_string();
+    let fault = app.faults.take(action);
+    if let Some(faulted) = inject(ctx, action, fault.as_ref()).await {
+        return faulted;
+    }
+    match sts::call(&app.sts, &app.auth, action, signed, params, now_ms()) {
+        Ok(fields) => {
+            let mut all = vec![("RequestId", Node::str(&ctx.request_id))];
+            all.extend(fields);
+            let body = render(ctx.format, &format!("{action}Response"), &Node::Obj(all));
+            Call {
+                metric: ctx.metric.clone(),
+                outcome: Outcome::Succeeded,
+                response: ctx.answer(200, ctx.format.content_type(), body),
+                kill: false,
+            }
+        }
+        Err(error) => ctx.fail(error),
+    }
 }
 
 /// Keeps the first half of the body, with a matching Content-Length.

@@ -22,6 +22,7 @@ use super::control;
 use super::kafka;
 use super::state::App;
 use super::storage::StorageError;
+use super::sts::standins;
 use conn::{ConnectionControl, KillableStream};
 
 /// How long shutdown waits for in-flight requests.
@@ -55,16 +56,16 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// Resolves and binds `config.listen`, enforcing the loopback rule (`--allow-remote`).
 pub async fn bind(config: &EmulatorConfig) -> Result<TcpListener, ServeError> {
-    bind_address(&config.listen, config.allow_remote).await
+    bind_addr(&config.listen, config.allow_remote).await
 }
 
-/// Resolves and binds `addr`; a non-loopback address needs `allow_remote`.
-pub async fn bind_address(addr: &str, allow_remote: bool) -> Result<TcpListener, ServeError> {
+/// Resolves and binds `listen`; a non-loopback address needs `allow_remote`.
+pub async fn bind_addr(listen: &str, allow_remote: bool) -> Result<TcpListener, ServeError> {
     let listen_error = |source| ServeError::Listen {
-        addr: addr.to_string(),
+        addr: listen.to_string(),
         source,
     };
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr)
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(listen)
         .await
         .map_err(listen_error)?
         .collect();
@@ -76,10 +77,10 @@ pub async fn bind_address(addr: &str, allow_remote: bool) -> Result<TcpListener,
     };
     if addrs.iter().any(|a| !a.ip().is_loopback()) {
         if !allow_remote {
-            return Err(ServeError::RemoteNotAllowed(addr.to_string()));
+            return Err(ServeError::RemoteNotAllowed(listen.to_string()));
         }
         tracing::warn!(
-            listen = %addr,
+            listen,
             "listening on a non-loopback address: anyone who can reach it can use the unauthenticated control API"
         );
     }
@@ -136,21 +137,31 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<O
     }
 }
 
-/// Opens state, binds the Kafka listeners, prints nothing; for in-process use (tests,
-/// embedding).
+/// Opens state, binds the stand-ins and the Kafka listeners, prints nothing; for in-process
+/// use (tests, embedding).
 pub async fn run(
     config: EmulatorConfig,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     config.validate()?;
+    let standins = standins::bind(&config).await?;
     let app = Arc::new(App::new(config)?);
     let http = listener.local_addr().map_err(|source| ServeError::Listen {
         addr: app.config.listen.clone(),
         source,
     })?;
     kafka::bind(&app, http).await?;
+    if let Ok(urls) = standins.urls() {
+        app.sts.set_urls(urls);
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let standins = tokio::spawn(standins.serve(Arc::clone(&app), async {
+        let _ = stopped.await;
+    }));
     serve(app, listener, shutdown).await;
+    let _ = stop.send(());
+    let _ = standins.await;
     Ok(())
 }
 

@@ -35,6 +35,7 @@ pub(crate) fn accounts() -> Vec<AccountConfig> {
             security_token: token.map(Secret::new),
             security_token_expires_at: expires.map(Into::into),
             disabled,
+            account_id: None,
         };
     vec![
         account(DEMO_AK, DEMO_SK, None, None, false),
