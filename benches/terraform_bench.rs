@@ -22,7 +22,7 @@
 //! `BENCH_REPORT` [file to write the table to as well], `BENCH_PROCESS_RUNS` [1; 0 skips
 //! the many-processes case: 8 applies at once, one machine and two],
 //! `BENCH_PROCESSES_ONLY` [0; 1: only that case], `BENCH_SETTINGS` [1; 0 skips the refresh
-//! of topics with settings and tags]. Quick check:
+//! of topics with settings and tags, `only` runs that case alone]. Quick check:
 //! `BENCH_N=30 BENCH_RUNS=1 BENCH_INSTANCES=1 BENCH_TERRAFORM=1.15.5 cargo bench --bench terraform_bench`.
 
 #[path = "../tests/common/mod.rs"]
@@ -86,6 +86,8 @@ struct Settings {
     processes_only: bool,
     /// The refresh of topics with settings and tags.
     settings_case: bool,
+    /// Only that case (`BENCH_SETTINGS=only`).
+    settings_only: bool,
 }
 
 fn env_list(name: &str, default: &str) -> Vec<String> {
@@ -136,6 +138,7 @@ impl Settings {
             process_runs: env_num("BENCH_PROCESS_RUNS").unwrap_or(1),
             processes_only: std::env::var("BENCH_PROCESSES_ONLY").is_ok_and(|v| v == "1"),
             settings_case: std::env::var("BENCH_SETTINGS").map_or(true, |v| v != "0"),
+            settings_only: std::env::var("BENCH_SETTINGS").is_ok_and(|v| v == "only"),
         }
     }
 
@@ -198,7 +201,7 @@ fn main() {
         provider: &provider,
         floor_dir: floor_dir.path(),
     };
-    let sizes: &[usize] = if settings.processes_only {
+    let sizes: &[usize] = if settings.processes_only || settings.settings_only {
         &[]
     } else {
         &settings.sizes
@@ -225,7 +228,7 @@ fn main() {
         }
     }
 
-    if settings.process_runs > 0 {
+    if settings.process_runs > 0 && !settings.settings_only {
         processes::run(&settings, &mut table);
     }
     if settings.settings_case && !settings.processes_only {

@@ -264,7 +264,8 @@ struct SchemaAttribute {
     type_labels: Vec<&'static str>,
     category: Category,
     sensitive: bool,
-    write_only: bool,
+    /// `None` where the schema cannot say (Terraform before 1.11 reports no such flag).
+    write_only: Option<bool>,
 }
 
 fn category_of(attr: &Value) -> Category {
@@ -359,7 +360,7 @@ fn flatten_into(block: &Value, prefix: &str, out: &mut Vec<SchemaAttribute>) {
                 type_labels: labels,
                 category,
                 sensitive: false,
-                write_only: false,
+                write_only: Some(false),
             });
             flatten_into(&nested["block"], &format!("{path}."), out);
         }
@@ -368,7 +369,7 @@ fn flatten_into(block: &Value, prefix: &str, out: &mut Vec<SchemaAttribute>) {
 
 fn flatten_attribute(path: &str, attr: &Value, category: Category, out: &mut Vec<SchemaAttribute>) {
     let sensitive = attr["sensitive"] == true;
-    let write_only = attr["write_only"] == true;
+    let write_only = attr.get("write_only").map(|w| w == true);
     if let Some(nested) = attr.get("nested_type") {
         let labels = match nested["nesting_mode"].as_str().unwrap_or_default() {
             "list" => vec!["Attributes List", "List of Object"],
@@ -436,10 +437,10 @@ fn compare(page: &str, docs: &[DocAttribute], schema: &[SchemaAttribute]) -> Vec
                 d.line, s.path, d.sensitive, s.sensitive
             ));
         }
-        if d.write_only != s.write_only {
+        if s.write_only.is_some_and(|w| w != d.write_only) {
             problems.push(format!(
                 "{page}:{}: `{}` write-only in docs: {}, in the schema: {}",
-                d.line, s.path, d.write_only, s.write_only
+                d.line, s.path, d.write_only, !d.write_only
             ));
         }
     }
@@ -883,8 +884,9 @@ fn example_dirs() -> Vec<PathBuf> {
 }
 
 /// The oldest Terraform (major, minor) that reads a file: `import` and `check` blocks need 1.5,
-/// provider functions (`provider::`) 1.8; an explicit `required_version = ">= X.Y"` says so
-/// itself.
+/// The oldest Terraform (major, minor) that reads a file: `import` and `check` blocks need 1.5,
+/// provider functions (`provider::`) 1.8, write-only arguments (`*_wo = ...`) 1.11; an
+/// explicit `required_version = ">= X.Y"` says so itself.
 fn minimum_terraform(content: &str) -> (u32, u32) {
     let mut minimum = (1, 0);
     let required =
@@ -897,6 +899,10 @@ fn minimum_terraform(content: &str) -> (u32, u32) {
         .any(|l| l.starts_with("import {") || l.starts_with("check \""))
     {
         minimum = minimum.max((1, 5));
+    }
+    let write_only = regex::Regex::new(r"^\s*[a-z0-9_]+_wo\s*=").expect("static regex");
+    if content.lines().any(|l| write_only.is_match(l)) {
+        minimum = minimum.max((1, 11));
     }
     if content.contains("provider::") {
         minimum = minimum.max((1, 8));
@@ -1075,19 +1081,24 @@ fn examples_validate_with_the_provider() {
                 run.combined()
             );
         }
-        // Only the function examples (1.8) and the policy example (check blocks, 1.5)
-        // need a newer Terraform than 1.0.
-        let expected: Vec<PathBuf> = if tf.at_least(1, 8) {
-            vec![]
-        } else {
-            let mut old: Vec<PathBuf> = documented_functions()
-                .iter()
-                .map(|f| repo().join("examples/functions").join(f))
-                .collect();
-            old.push(repo().join("examples/policy"));
-            old.sort();
-            old
-        };
+        // The policy example (check blocks) needs 1.5, the function examples 1.8, the team
+        // tenancy module (write-only password) 1.11; nothing else needs a newer Terraform
+        // than 1.0.
+        let mut expected: Vec<PathBuf> = Vec::new();
+        if !tf.at_least(1, 8) {
+            expected.extend(
+                documented_functions()
+                    .iter()
+                    .map(|f| repo().join("examples/functions").join(f)),
+            );
+        }
+        if !tf.at_least(1, 5) {
+            expected.push(repo().join("examples/policy"));
+        }
+        if !tf.at_least(1, 11) {
+            expected.push(repo().join("examples/team-tenancy"));
+        }
+        expected.sort();
         assert_eq!(skipped, expected, "Terraform {}", tf.version);
     });
 }
@@ -1207,6 +1218,7 @@ resource "x_thing" "a" {
 ### Optional
 
 - `secret` (String, Sensitive) A secret.
+- `secret_wo` (String, Sensitive, Write-only) A secret never stored.
 - `timeouts` (Attributes) Time limits (see [below](#nestedatt--timeouts)).
 
 ## Attribute Reference
@@ -1239,6 +1251,7 @@ fn sample_schema() -> Value {
         "attributes": {
             "name": {"type": "string", "required": true},
             "secret": {"type": "string", "optional": true, "sensitive": true},
+            "secret_wo": {"type": "string", "optional": true, "sensitive": true, "write_only": true},
             "id": {"type": "string", "computed": true},
             "items": {"type": ["list", ["object", {"size": "number"}]], "computed": true},
             "timeouts": {
@@ -1259,6 +1272,12 @@ fn parser_reads_the_write_only_flag() {
 #[test]
 fn parser_reads_attributes_with_paths_types_and_categories() {
     let attrs = parse_doc_attributes(SAMPLE_PAGE).expect("sample page parses");
+    let write_only: Vec<&str> = attrs
+        .iter()
+        .filter(|a| a.write_only)
+        .map(|a| a.path.as_str())
+        .collect();
+    assert_eq!(write_only, ["secret_wo"]);
     let summary: Vec<(String, String, Category, bool)> = attrs
         .iter()
         .map(|a| {
@@ -1275,6 +1294,12 @@ fn parser_reads_attributes_with_paths_types_and_categories() {
         vec![
             ("name".into(), "String".into(), Category::Required, false),
             ("secret".into(), "String".into(), Category::Optional, true),
+            (
+                "secret_wo".into(),
+                "String".into(),
+                Category::Optional,
+                true
+            ),
             (
                 "timeouts".into(),
                 "Attributes".into(),
@@ -1352,10 +1377,16 @@ fn schema_flattening_covers_nested_attributes_and_object_fields() {
             "items.size",
             "name",
             "secret",
+            "secret_wo",
             "timeouts",
             "timeouts.create"
         ]
     );
+    let wo = flat
+        .iter()
+        .find(|a| a.path == "secret_wo")
+        .expect("secret_wo");
+    assert_eq!(wo.write_only, Some(true));
     let items_size = flat
         .iter()
         .find(|a| a.path == "items.size")
@@ -1383,7 +1414,7 @@ fn comparison_reports_every_kind_of_difference() {
     attrs.insert("extra".into(), json!({"type": "bool", "optional": true}));
     attrs.insert("name".into(), json!({"type": "number", "optional": true}));
     attrs["id"]["sensitive"] = json!(true);
-    attrs["items"]["write_only"] = json!(true);
+    attrs["secret_wo"]["write_only"] = json!(false);
     let problems = compare("p", &docs, &flatten_block(&schema));
     let joined = problems.join("\n");
     assert!(
@@ -1407,10 +1438,20 @@ fn comparison_reports_every_kind_of_difference() {
         "{joined}"
     );
     assert!(
-        joined.contains("`items` write-only in docs: false, in the schema: true"),
+        joined.contains("`secret_wo` write-only in docs: true, in the schema: false"),
         "{joined}"
     );
     assert_eq!(problems.len(), 6, "{joined}");
+    // Terraform before 1.11 reports no write-only flag: nothing to compare.
+    let mut old_schema = sample_schema();
+    old_schema["attributes"]["secret_wo"]
+        .as_object_mut()
+        .expect("secret_wo")
+        .remove("write_only");
+    assert_eq!(
+        compare("p", &docs, &flatten_block(&old_schema)),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -1424,6 +1465,14 @@ fn minimum_terraform_reads_version_needs_from_files() {
     assert_eq!(
         minimum_terraform("terraform {\n  required_version = \">= 1.7\"\n}\n"),
         (1, 7)
+    );
+    assert_eq!(
+        minimum_terraform("resource \"a\" \"b\" {\n  password_wo = \"x\"\n}\n"),
+        (1, 11)
+    );
+    assert_eq!(
+        minimum_terraform("resource \"a\" \"b\" {\n  password_wo_version = 1\n}\n"),
+        (1, 0)
     );
     let policy = read(&repo().join("examples/policy/main.tf"));
     assert_eq!(minimum_terraform(&policy), (1, 5));
@@ -1545,6 +1594,41 @@ fn contract_schema() -> Value {
                 "tags_all": attr(map_s(), "computed"),
                 "timeouts": timeouts(&["create", "update", "delete"]),
             }}},
+            "alikafka_sasl_user": {"block": {"attributes": {
+                "id": attr(s(), "computed"),
+                "instance_id": attr(s(), "required"),
+                "username": attr(s(), "required"),
+                "type": attr(s(), "optional,computed"),
+                "mechanism": attr(s(), "optional,computed"),
+                "password_wo": attr(s(), "optional,sensitive,write_only"),
+                "password_wo_version": attr(n(), "optional"),
+                "password": attr(s(), "optional,sensitive"),
+                "password_set_at": attr(s(), "computed"),
+                "region_id": attr(s(), "computed"),
+                "timeouts": timeouts(&["create", "update", "delete"]),
+            }}},
+            "alikafka_sasl_acl": {"block": {"attributes": {
+                "id": attr(s(), "computed"),
+                "instance_id": attr(s(), "required"),
+                "username": attr(s(), "required"),
+                "acl_resource_type": attr(s(), "required"),
+                "acl_resource_name": attr(s(), "required"),
+                "acl_resource_pattern_type": attr(s(), "required"),
+                "acl_operation_type": attr(s(), "required"),
+                "acl_operation_types": attr(s(), "optional"),
+                "acl_permission_type": attr(s(), "optional,computed"),
+                "host": attr(s(), "optional,computed"),
+                "timeouts": timeouts(&["create", "delete"]),
+            }}},
+            "alikafka_instance_allowed_ip_attachment": {"block": {"attributes": {
+                "id": attr(s(), "computed"),
+                "instance_id": attr(s(), "required"),
+                "allowed_type": attr(s(), "required"),
+                "port_range": attr(s(), "required"),
+                "allowed_ip": attr(s(), "required"),
+                "description": attr(s(), "optional"),
+                "timeouts": timeouts(&["create", "delete"]),
+            }}},
         },
         "data_source_schemas": {
             "alikafka_instances": {"block": {"attributes": {
@@ -1608,6 +1692,40 @@ fn contract_schema() -> Value {
                         ("consumer_offset", "number"), ("last_timestamp", "number"),
                     ])],
                 }]]), "computed"),
+            }}},
+            "alikafka_sasl_users": {"block": {"attributes": {
+                "instance_id": attr(s(), "required"),
+                "ids": attr(list_s(), "optional,computed"),
+                "name_regex": attr(s(), "optional"),
+                "names": attr(list_s(), "computed"),
+                "users": attr(json!(["list", obj(&[
+                    ("id", "string"), ("username", "string"), ("type", "string"),
+                    ("mechanism", "string"),
+                ])]), "computed"),
+            }}},
+            "alikafka_sasl_acls": {"block": {"attributes": {
+                "instance_id": attr(s(), "required"),
+                "username": attr(s(), "required"),
+                "acl_resource_type": attr(s(), "required"),
+                "acl_resource_name": attr(s(), "required"),
+                "acl_resource_pattern_type": attr(s(), "optional"),
+                "ids": attr(list_s(), "computed"),
+                "acls": attr(json!(["list", obj(&[
+                    ("id", "string"), ("username", "string"),
+                    ("acl_resource_type", "string"), ("acl_resource_name", "string"),
+                    ("acl_resource_pattern_type", "string"), ("acl_operation_type", "string"),
+                    ("acl_permission_type", "string"), ("host", "string"),
+                ])]), "computed"),
+            }}},
+            "alikafka_allowed_ips": {"block": {"attributes": {
+                "instance_id": attr(s(), "required"),
+                "allowed_type": attr(s(), "optional"),
+                "port_range": attr(s(), "optional"),
+                "allowed_ips": attr(list_s(), "computed"),
+                "entries": attr(json!(["list", obj(&[
+                    ("id", "string"), ("allowed_type", "string"), ("port_range", "string"),
+                    ("allowed_ip", "string"), ("description", "string"),
+                ])]), "computed"),
             }}},
         },
     })

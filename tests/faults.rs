@@ -10,8 +10,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -721,105 +720,6 @@ fn representative_faults_on_terraform_1_0_3() {
 
 // ---------------------------------------------------------------------------------------
 // Interruptions: SIGINT to Terraform, SIGKILL to the provider, the emulator restarted.
-
-/// Starts `terraform apply` in the background, in a process group of its own (as in a
-/// terminal, where Ctrl-C reaches Terraform and its providers), output to files.
-fn spawn_apply(ws: &Workspace, args: &[&str]) -> Child {
-    use std::os::unix::process::CommandExt;
-    let out = std::fs::File::create(ws.path().join("run.out")).expect("run.out");
-    let err = std::fs::File::create(ws.path().join("run.err")).expect("run.err");
-    ws.command(args)
-        .process_group(0)
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err))
-        .spawn()
-        .expect("start terraform")
-}
-
-fn run_output(ws: &Workspace) -> String {
-    let mut text = String::new();
-    for name in ["run.out", "run.err"] {
-        if let Ok(mut f) = std::fs::File::open(ws.path().join(name)) {
-            let _ = f.read_to_string(&mut text);
-        }
-    }
-    text
-}
-
-fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait terraform") {
-            return Some(status.code().unwrap_or(-1));
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Sends `signal` to a process, or with a negative `pid` to a process group.
-fn signal(pid: i64, signal: i32) {
-    let status = std::process::Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg("--")
-        .arg(pid.to_string())
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill -{signal} {pid}");
-}
-
-/// Descendants of `pid` (children, grandchildren…), from /proc.
-fn descendants(pid: u32) -> Vec<u32> {
-    let mut parents: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(child) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // The command name is parenthesised and may hold spaces: the ppid follows it.
-        let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-            continue;
-        };
-        if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
-            parents.entry(ppid).or_default().push(child);
-        }
-    }
-    let mut found = Vec::new();
-    let mut queue = vec![pid];
-    while let Some(p) = queue.pop() {
-        for c in parents.get(&p).into_iter().flatten() {
-            found.push(*c);
-            queue.push(*c);
-        }
-    }
-    found
-}
-
-fn provider_pid(terraform_pid: u32) -> Option<u32> {
-    descendants(terraform_pid).into_iter().find(|pid| {
-        std::fs::read(format!("/proc/{pid}/cmdline"))
-            .map(|c| String::from_utf8_lossy(&c).contains("terraform-provider-alikafka"))
-            .unwrap_or(false)
-    })
-}
 
 /// A configuration of `topics` topics (no groups), at the service's real CreateTopic pace.
 fn slow_fleet(tf: &Terraform, topics: usize, flags: &[&str]) -> Fleet {

@@ -120,33 +120,6 @@ impl RecordingProxy {
     }
 }
 
-/// `needle` as it could appear: raw, percent-encoded once (a URL) or twice (a
-/// StringToSign).
-fn forms(needle: &str) -> Vec<String> {
-    let once = percent_encode(needle);
-    let twice = percent_encode(&once);
-    vec![needle.to_string(), once, twice]
-}
-
-/// Every file below `dir`, with its contents.
-fn all_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            all_files(&path, out);
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.push((path.display().to_string(), bytes));
-        }
-    }
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    !needle.is_empty()
-        && haystack
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes())
-}
-
 #[test]
 fn no_secret_token_or_signature_in_logs_state_plan_or_errors() {
     for_each_terraform(|tf| {

@@ -34,6 +34,13 @@ impl From<&str> for SecretString {
     }
 }
 
+/// Read from a string, like the plain one it holds (a configured password, say).
+impl<'de> serde::Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(SecretString)
+    }
+}
+
 impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
@@ -57,5 +64,7 @@ mod tests {
         assert_eq!(format!("{secret}"), "***");
         assert_eq!(format!("{:?}", Some(secret.clone())), "Some(***)");
         assert_eq!(secret.expose(), "hunter2");
+        let read: SecretString = serde_json::from_str("\"hunter2\"").expect("a string");
+        assert_eq!(read, secret);
     }
 }

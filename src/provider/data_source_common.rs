@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::diag;
 use super::support;
 use super::tags::TagMap;
-use crate::api::{ApiError, ConsumerInfo, Tag, TopicInfo};
+use crate::api::{ApiError, ConsumerInfo, SaslUser, Tag, TopicInfo};
 use crate::tfplugin::cty::{AttributePath, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::schema::Attribute;
@@ -143,10 +143,9 @@ pub fn list_result<T: Tagged>(
         .iter()
         .filter(|x| filter.keeps(name_of(x), x.tags()))
         .collect();
-    Value::object([
+    let mut result = vec![
         ("instance_id", config.attr("instance_id").clone()),
         ("name_regex", config.attr("name_regex").clone()),
-        ("tags", config.attr("tags").clone()),
         (
             "ids",
             ids_output(config, found.iter().map(|x| filter.id_of(name_of(x)))),
@@ -156,12 +155,26 @@ pub fn list_result<T: Tagged>(
             strings(found.iter().map(|x| name_of(x).to_owned())),
         ),
         (list, Value::List(found.into_iter().map(item).collect())),
-    ])
+    ];
+    if T::TAGGABLE {
+        result.push(("tags", config.attr("tags").clone()));
+    }
+    Value::object(result)
 }
 
 /// Listed objects that carry tags.
 pub trait Tagged {
+    /// Whether the kind takes tags at all (its data source then has a `tags` filter).
+    const TAGGABLE: bool = true;
     fn tags(&self) -> &[Tag];
+}
+
+/// SASL users take no tags.
+impl Tagged for SaslUser {
+    const TAGGABLE: bool = false;
+    fn tags(&self) -> &[Tag] {
+        &[]
+    }
 }
 
 impl Tagged for TopicInfo {
@@ -207,11 +220,6 @@ pub fn filter_attributes(what: &str, name: &str, id_form: &str) -> Vec<Attribute
                  ([Rust `regex` syntax](https://docs.rs/regex/latest/regex/#syntax), \
                  unanchored). An invalid expression is an error at plan time."
             )),
-        Attribute::new("tags", Type::map(Type::String))
-            .optional()
-            .markdown_description(format!(
-                "Keep only the {what} that carry all these tags, each with the given value."
-            )),
         Attribute::new("names", Type::list(Type::String))
             .computed()
             .markdown_description(format!(
@@ -219,6 +227,15 @@ pub fn filter_attributes(what: &str, name: &str, id_form: &str) -> Vec<Attribute
                 capitalized(name)
             )),
     ]
+}
+
+/// The `tags` filter of a list data source whose items carry tags.
+pub fn tags_filter_attribute(what: &str) -> Attribute {
+    Attribute::new("tags", Type::map(Type::String))
+        .optional()
+        .markdown_description(format!(
+            "Keep only the {what} that carry all these tags, each with the given value."
+        ))
 }
 
 fn capitalized(text: &str) -> String {

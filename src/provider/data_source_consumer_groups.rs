@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 
 use super::data_source_common::{
-    filter_attributes, instance_id_attribute, list_result, read_error, NameFilter,
+    filter_attributes, instance_id_attribute, list_result, read_error, tags_filter_attribute,
+    NameFilter,
 };
 use super::tags::{self, tag_map};
 use super::Shared;
@@ -77,6 +78,7 @@ impl DataSource for ConsumerGroupsDataSource {
             "consumer ID",
             "<instance_id>:<consumer_id>",
         ));
+        attributes.push(tags_filter_attribute("groups"));
         attributes.push(
             Attribute::new("groups", Type::list(group_type()))
                 .computed()

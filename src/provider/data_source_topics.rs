@@ -6,7 +6,8 @@
 use async_trait::async_trait;
 
 use super::data_source_common::{
-    filter_attributes, instance_id_attribute, list_result, read_error, NameFilter,
+    filter_attributes, instance_id_attribute, list_result, read_error, tags_filter_attribute,
+    NameFilter,
 };
 use super::tags::{self, tag_map};
 use super::Shared;
@@ -91,6 +92,7 @@ impl DataSource for TopicsDataSource {
     fn schema(&self) -> Schema {
         let mut attributes = vec![instance_id_attribute("whose topics are listed")];
         attributes.extend(filter_attributes("topics", "name", "<instance_id>:<topic>"));
+        attributes.push(tags_filter_attribute("topics"));
         attributes.push(
             Attribute::new("topics", Type::list(topic_type()))
                 .computed()

@@ -1,12 +1,17 @@
 //! A journal of creations in flight, on disk in Terraform's data directory.
 //!
-//! If the provider dies (SIGKILL, OOM, power) after the service created a topic or group
-//! but before Terraform heard of it, the next apply's create is answered "already exists".
+//! If the provider dies (SIGKILL, OOM, power) after the service created an object but
+//! before Terraform heard of it, the next apply finds it existing: the service answers the
+//! create "already exists" (topics, groups), or the look the provider takes first shows it
+//! (SASL users, ACLs and allowlist entries, whose creates succeed on an existing object).
 //! Without more to go on, the provider must then assume someone else's object and ask
-//! for an import. An entry written before each create and removed when the create
-//! returns tells the next run that an earlier run of this working directory sent that
-//! very create: its "already exists" then counts as a create whose answer was lost, and
-//! the object is adopted when it matches the configuration.
+//! for an import. An entry written before each create tells the next run that an earlier
+//! run of this working directory sent that very create: the existing object then counts as
+//! a create whose answer was lost, and it is adopted when it matches the configuration.
+//! The entry is removed once a refresh reads the object from a state (Terraform has it),
+//! when the object is deleted, or when its create surely made nothing; not when the create
+//! returns, for the provider may die before its answer reaches Terraform, and a create
+//! that failed not knowing whether the object was made may be followed by the object.
 //!
 //! Best effort: when the directory cannot be written, creates go on without a journal
 //! (and a dead provider's objects need an import, as without one).
@@ -29,6 +34,9 @@ const SUBDIRECTORY: &str = "alikafka-pending-creates";
 pub enum Kind {
     Topic,
     ConsumerGroup,
+    SaslUser,
+    Acl,
+    AllowedIp,
 }
 
 impl Kind {
@@ -36,6 +44,9 @@ impl Kind {
         match self {
             Kind::Topic => "topic",
             Kind::ConsumerGroup => "group",
+            Kind::SaslUser => "sasl-user",
+            Kind::Acl => "acl",
+            Kind::AllowedIp => "allowed-ip",
         }
     }
 }
@@ -101,7 +112,8 @@ impl Journal {
         leftover
     }
 
-    /// Records that the create of `name` returned to Terraform.
+    /// Forgets the create of `name`: Terraform has the object, it is deleted, or its
+    /// create made nothing.
     pub fn finish(&self, kind: Kind, instance_id: &str, name: &str) {
         let Some(dir) = &self.dir else {
             return;

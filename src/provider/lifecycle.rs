@@ -12,6 +12,7 @@
 //! - waits poll the shared list, so many resources waiting on one instance share each poll.
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -93,6 +94,28 @@ pub trait Listed: Send + Sync + 'static {
         format!("instance_id or {}", Self::KIND.name_attribute)
     }
 
+    /// The state's `id` and import ID of the object `key` locates.
+    fn id(key: &ObjectKey) -> String {
+        key.id()
+    }
+
+    /// The object's name in messages.
+    fn shown(key: &ObjectKey) -> String {
+        key.name.clone()
+    }
+
+    /// Whether the service's create succeeds on an object that exists already (it sets a
+    /// SASL user's password again, ignores an ACL or allowlist entry it has) instead of
+    /// answering "already exists". Create then looks first, so that an object made
+    /// elsewhere is refused with an import hint rather than silently taken over.
+    const CREATE_ACCEPTS_EXISTING: bool = false;
+
+    /// The private state to keep beside a state read from `item`, given the one kept so
+    /// far (`None`: none of its own).
+    fn private_from(_item: &Item<Self>, _prior: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+
     /// Whether a listed object is ready for use; otherwise what it shows instead.
     /// `planned` is the plan of the object being created.
     fn ready(_planned: &Value, _item: &Item<Self>, _scope: &Scope) -> Result<(), String> {
@@ -130,14 +153,14 @@ pub fn describe<L: Listed>(key: &ObjectKey) -> String {
     format!(
         "{} {} on instance {}",
         L::KIND.noun,
-        key.name,
+        L::shown(key),
         key.instance_id
     )
 }
 
 /// How to adopt an object that exists already, for "already exists" errors.
 pub fn import_hint<L: Listed>(key: &ObjectKey) -> String {
-    let (type_name, id) = (L::KIND.type_name, key.id());
+    let (type_name, id) = (L::KIND.type_name, L::id(key));
     format!(
         "To manage the existing {} with Terraform, import it: `terraform import \
          {type_name}.<name> {id}` (with <name> the resource's name in your configuration), \
@@ -247,17 +270,25 @@ pub async fn create<L: Listed, A: Action>(
     let journal = kafka.journal();
     let (kind, instance_id, name) = (L::KIND.journal, &key.instance_id, &key.name);
     let leftover = journal.begin(kind, instance_id, name);
-    let created = Creation::<L> {
+    let creation = Creation::<L> {
         ctx,
         kafka,
         planned,
         spec: &spec,
         key: &key,
         deadline: Instant::now() + limit,
+        undecided: AtomicBool::new(false),
+    };
+    let created = creation.run(request, leftover, limit).await;
+    // The entry stays until a refresh reads the object from a state, or it is deleted:
+    // Terraform may never hear of a create that succeeded (the provider killed before its
+    // answer went out), and a create that failed not knowing whether the object was made
+    // may be followed by the object. Only a create that surely made nothing clears it.
+    let made_nothing = matches!(&created, Err(e) if e.state.is_none())
+        && !creation.undecided.load(Ordering::Relaxed);
+    if made_nothing {
+        journal.finish(kind, instance_id, name);
     }
-    .run(request, leftover, limit)
-    .await;
-    journal.finish(kind, instance_id, name);
     created
 }
 
@@ -268,6 +299,8 @@ struct Creation<'a, L: Listed> {
     spec: &'a L::Spec,
     key: &'a ObjectKey,
     deadline: Instant,
+    /// Set when the create failed not knowing whether the object was made.
+    undecided: AtomicBool,
 }
 
 impl<L: Listed> Creation<'_, L> {
@@ -279,6 +312,9 @@ impl<L: Listed> Creation<'_, L> {
         limit: Duration,
     ) -> Result<Value, ApplyError> {
         let (ctx, kafka, key) = (self.ctx, self.kafka, self.key);
+        if L::CREATE_ACCEPTS_EXISTING && !leftover {
+            self.refuse_existing().await?;
+        }
         tracing::debug!(kind = L::KIND.noun, name = %key.name, instance = key.instance_id, "creating");
         let sent = write::<L, A>(ctx, kafka, key, request, self.deadline).await;
         let written_at = Instant::now();
@@ -319,12 +355,40 @@ impl<L: Listed> Creation<'_, L> {
         }
     }
 
+    /// For kinds whose create succeeds on an existing object: fails when the list shows
+    /// it already (it was not made by this apply, nor by an earlier process of this
+    /// working directory: see [`journal`]).
+    async fn refuse_existing(&self) -> Result<(), ApplyError> {
+        let (kafka, key) = (self.kafka, self.key);
+        let listed = self
+            .ctx
+            .run(kafka.lists::<L::Query>().get(&L::Query::for_key(key)))
+            .await?;
+        match listed {
+            Ok(items) if items.iter().any(|i| L::Query::matches(i, key)) => Err(self
+                .already_exists(format!(
+                    "The {} is listed already, before this apply created it: it was made \
+                     outside this configuration, and creating it again would take it over.",
+                    L::KIND.noun
+                ))),
+            Ok(_) => Ok(()),
+            // Let the create itself say what is missing.
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(write_failed(
+                format!("Cannot look whether {} exists", describe::<L>(key)),
+                &e,
+                kafka.region(),
+            )
+            .into()),
+        }
+    }
+
     /// A created object whose wait did not finish: what is known, so Terraform keeps
     /// track of it (as tainted) instead of forgetting an object that exists.
     fn unconfirmed(&self, diagnostics: Diagnostics) -> ApplyError {
         support::mark_unconfirmed(self.ctx);
         let mut state = support::known_or_null(self.planned);
-        state.set_attr("id", Value::from(self.key.id()));
+        state.set_attr("id", Value::from(L::id(self.key)));
         if self
             .planned
             .as_entries()
@@ -341,7 +405,7 @@ impl<L: Listed> Creation<'_, L> {
             format!(
                 "{} {} already exists on instance {}",
                 L::KIND.title(),
-                key.name,
+                L::shown(key),
                 key.instance_id
             ),
             format!("{detail} {}", import_hint::<L>(key)),
@@ -391,6 +455,8 @@ impl<L: Listed> Creation<'_, L> {
         };
         let found = wait_for::<L, _>(self.ctx, self.kafka, key, since, self.deadline, check).await;
         let Ok(Some(item)) = found else {
+            // Not listed (yet?): an attempt may still show later.
+            self.undecided.store(true, Ordering::Relaxed);
             return Err(create_error());
         };
         let differences = L::differences(self.spec, &item);
@@ -425,8 +491,12 @@ pub async fn read<L: Listed>(
     {
         Ok(items) => match items.iter().find(|i| L::Query::matches(i, &key)) {
             Some(item) => {
-                if unconfirmed {
-                    ctx.set_private(Vec::new());
+                // The state has the object: no earlier create of it is pending any more.
+                kafka.journal().finish(L::KIND.journal, instance_id, name);
+                match L::private_from(item, &req.private) {
+                    Some(private) => ctx.set_private(private),
+                    None if unconfirmed => ctx.set_private(Vec::new()),
+                    None => {}
                 }
                 Ok(Some(L::state_from(state, item, kafka.scope())))
             }
@@ -516,6 +586,9 @@ pub async fn delete<L: Listed, A: Action>(
         Ok(None) => Check::Done(()),
     };
     let waited = wait_for::<L, _>(ctx, kafka, &key, written_at, deadline, check).await;
+    kafka
+        .journal()
+        .finish(L::KIND.journal, &key.instance_id, &key.name);
     support::deletion_confirmed(ctx, waited, &context)
 }
 

@@ -10,11 +10,15 @@
 //! # }
 //! ```
 
+mod access;
 pub mod config;
+pub mod data_source_allowed_ips;
 mod data_source_common;
 pub mod data_source_consumer_groups;
 pub mod data_source_consumer_progress;
 pub mod data_source_instances;
+pub mod data_source_sasl_acls;
+pub mod data_source_sasl_users;
 pub mod data_source_topic_status;
 pub mod data_source_topics;
 pub mod diag;
@@ -24,7 +28,11 @@ pub mod kafka;
 pub mod lifecycle;
 pub mod lists;
 pub mod names;
+mod password_check;
+pub mod resource_allowed_ip_attachment;
 pub mod resource_consumer_group;
+pub mod resource_sasl_acl;
+pub mod resource_sasl_user;
 pub mod resource_topic;
 pub mod shared_list;
 mod support;
@@ -167,6 +175,13 @@ impl ProviderDef for AlikafkaProvider {
             Arc::new(resource_consumer_group::ConsumerGroupResource::new(
                 self.shared.clone(),
             )),
+            Arc::new(resource_sasl_user::SaslUserResource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(resource_sasl_acl::SaslAclResource::new(self.shared.clone())),
+            Arc::new(resource_allowed_ip_attachment::AllowedIpResource::new(
+                self.shared.clone(),
+            )),
         ]
     }
 
@@ -187,6 +202,15 @@ impl ProviderDef for AlikafkaProvider {
             Arc::new(
                 data_source_consumer_progress::ConsumerProgressDataSource::new(self.shared.clone()),
             ),
+            Arc::new(data_source_sasl_users::SaslUsersDataSource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(data_source_sasl_acls::SaslAclsDataSource::new(
+                self.shared.clone(),
+            )),
+            Arc::new(data_source_allowed_ips::AllowedIpsDataSource::new(
+                self.shared.clone(),
+            )),
         ]
     }
 

@@ -73,21 +73,31 @@ pub fn import_named(
 /// (`<instance_id>:<name>`, its import ID) and `instance_id` (a change replaces it).
 pub fn key_attributes(noun: &str, name_attribute: &str) -> Vec<Attribute> {
     vec![
-        Attribute::string("id")
-            .computed()
-            .use_state_for_unknown()
-            .markdown_description(format!(
-                "`<instance_id>:<{name_attribute}>`, the ID used to import the {noun}."
-            )),
-        Attribute::string("instance_id")
-            .required()
-            .requires_replace()
-            .validator(non_empty)
-            .markdown_description(format!(
-                "ID of the instance that holds the {noun}, such as \
-                 `alikafka_post-cn-v0h1fgs2xxxx`. Changing it replaces the {noun}."
-            )),
+        id_attribute(format!(
+            "`<instance_id>:<{name_attribute}>`, the ID used to import the {noun}."
+        )),
+        instance_id_attribute(noun),
     ]
+}
+
+/// `id`, computed once and kept.
+pub fn id_attribute(markdown: String) -> Attribute {
+    Attribute::string("id")
+        .computed()
+        .use_state_for_unknown()
+        .markdown_description(markdown)
+}
+
+/// `instance_id` of a resource of an instance's objects (a change replaces it).
+pub fn instance_id_attribute(noun: &str) -> Attribute {
+    Attribute::string("instance_id")
+        .required()
+        .requires_replace()
+        .validator(non_empty)
+        .markdown_description(format!(
+            "ID of the instance that holds the {noun}, such as \
+             `alikafka_post-cn-v0h1fgs2xxxx`. Changing it replaces the {noun}."
+        ))
 }
 
 /// `region_id`, computed from the list.
@@ -155,8 +165,10 @@ pub fn mark_unconfirmed(ctx: &Context) {
     ctx.set_private(UNCONFIRMED_CREATE.to_vec());
 }
 
+/// Whether `private` holds the mark of [`mark_unconfirmed`] (among other fields, if any).
 pub fn is_unconfirmed(private: &[u8]) -> bool {
-    private == UNCONFIRMED_CREATE
+    serde_json::from_slice::<serde_json::Value>(private)
+        .is_ok_and(|v| v["unconfirmed_create"] == serde_json::Value::Bool(true))
 }
 
 /// Private state of an object just imported: its first read decides what it manages.

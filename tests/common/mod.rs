@@ -2,7 +2,7 @@
 //! real provider binary, and both real Terraform CLIs, driven as a user would drive them.
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -33,12 +33,17 @@ impl Emulator {
 
     /// Starts the emulator with extra flags (in memory unless `--data` is given).
     pub fn start_with(extra: &[&str]) -> Emulator {
+        Emulator::start_logging(extra, None)
+    }
+
+    /// [`Emulator::start_with`], its log (at `trace` level) written to `log` when given.
+    pub fn start_logging(extra: &[&str], log: Option<&Path>) -> Emulator {
         let mut args: Vec<&str> = vec!["--listen", "127.0.0.1:0"];
         if !extra.contains(&"--data") {
             args.extend(["--data", ":memory:"]);
         }
         args.extend(extra);
-        let (child, url) = spawn_emulator(args);
+        let (child, url) = spawn_emulator_logging(args, log);
         Emulator {
             child,
             url,
@@ -153,12 +158,26 @@ fn live(list: &Value) -> Vec<Value> {
 pub fn spawn_emulator<S: AsRef<std::ffi::OsStr>>(
     args: impl IntoIterator<Item = S>,
 ) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_alikafka-emulator"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start alikafka-emulator");
+    spawn_emulator_logging(args, None)
+}
+
+/// [`spawn_emulator`], with the emulator's log (at `trace` level) written to `log`.
+pub fn spawn_emulator_logging<S: AsRef<std::ffi::OsStr>>(
+    args: impl IntoIterator<Item = S>,
+    log: Option<&Path>,
+) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_alikafka-emulator"));
+    command.args(args).stdout(Stdio::piped());
+    match log {
+        Some(path) => {
+            let file = std::fs::File::create(path).expect("create the emulator log");
+            command.env("RUST_LOG", "trace").stderr(file);
+        }
+        None => {
+            command.stderr(Stdio::null());
+        }
+    }
+    let mut child = command.spawn().expect("start alikafka-emulator");
     let stdout = child.stdout.take().expect("emulator stdout");
     let mut first = String::new();
     BufReader::new(stdout)
@@ -753,6 +772,186 @@ fn last_json_line(what: &str, command: &mut Command) -> Value {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{what}: {e}: {line}"))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Access objects: SASL users, ACLs and allowlists, and the official SDK acting beside Terraform
+// ---------------------------------------------------------------------------------------------
+
+impl Emulator {
+    /// Live SASL users of an instance (the control API never shows passwords).
+    pub fn sasl_users(&self, instance_id: &str) -> Vec<Value> {
+        live(&self.instance_state(instance_id)["sasl_users"])
+    }
+
+    /// Live ACLs of an instance.
+    pub fn acls(&self, instance_id: &str) -> Vec<Value> {
+        live(&self.instance_state(instance_id)["acls"])
+    }
+
+    /// Live allowlist entries of an instance, as stored (an entry may hold a comma list).
+    pub fn allowed_ip_entries(&self, instance_id: &str) -> Vec<Value> {
+        live(&self.instance_state(instance_id)["allowed_ips"])
+    }
+
+    /// Runs `tests/python/sasl_access.py COMMAND HOST:PORT AK SK INSTANCE ARGS...` with
+    /// Alibaba's official 2019-09-16 SDK; `password` travels in the environment, never on
+    /// a command line. Returns the JSON it prints.
+    pub fn sdk(&self, command: &str, args: &[&str], password: Option<&str>) -> Value {
+        let python = tools_dir().join("venv/bin/python");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sasl_access.py");
+        let host = self.url.trim_start_matches("http://");
+        let mut cmd = Command::new(&python);
+        cmd.arg(&script)
+            .args([command, host, DEMO_AK, DEMO_SK, INSTANCE_HZ])
+            .args(args);
+        if let Some(p) = password {
+            cmd.env("SASL_PASSWORD", p);
+        }
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
+        assert!(
+            out.status.success(),
+            "sasl_access.py {command} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("sasl_access.py prints JSON")
+    }
+}
+
+/// Every file below `dir`, with its contents.
+pub fn all_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            all_files(&path, out);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path.display().to_string(), bytes));
+        }
+    }
+}
+
+/// The forms a secret takes on its way: as is, percent-encoded once (a query string) and
+/// twice (a string to sign).
+pub fn forms(needle: &str) -> Vec<String> {
+    let once = alikafka::api::signing::percent_encode(needle);
+    let twice = alikafka::api::signing::percent_encode(&once);
+    vec![needle.to_string(), once, twice]
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+}
+
+/// Whether `haystack` holds `secret` in any of its [`forms`].
+pub fn holds_secret(haystack: &[u8], secret: &str) -> bool {
+    forms(secret).iter().any(|f| contains(haystack, f))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interruptions: commands in the background, signals, the provider process
+// ---------------------------------------------------------------------------------------------
+
+/// Starts a Terraform command (an apply) in the background, in a process group of its own (as in a
+/// terminal, where Ctrl-C reaches Terraform and its providers), output to files.
+pub fn spawn_apply(ws: &Workspace, args: &[&str]) -> Child {
+    use std::os::unix::process::CommandExt;
+    let out = std::fs::File::create(ws.path().join("run.out")).expect("run.out");
+    let err = std::fs::File::create(ws.path().join("run.err")).expect("run.err");
+    ws.command(args)
+        .process_group(0)
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .expect("start terraform")
+}
+
+pub fn run_output(ws: &Workspace) -> String {
+    let mut text = String::new();
+    for name in ["run.out", "run.err"] {
+        if let Ok(mut f) = std::fs::File::open(ws.path().join(name)) {
+            let _ = f.read_to_string(&mut text);
+        }
+    }
+    text
+}
+
+pub fn wait_until(limit: std::time::Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+pub fn wait_exit(child: &mut Child, limit: std::time::Duration) -> Option<i32> {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait terraform") {
+            return Some(status.code().unwrap_or(-1));
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Sends `signal` to a process, or with a negative `pid` to a process group.
+pub fn signal(pid: i64, signal: i32) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .arg(pid.to_string())
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// Descendants of `pid` (children, grandchildren…), from /proc.
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let mut parents: std::collections::BTreeMap<u32, Vec<u32>> = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // The command name is parenthesised and may hold spaces: the ppid follows it.
+        let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
+        if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+            parents.entry(ppid).or_default().push(child);
+        }
+    }
+    let mut found = Vec::new();
+    let mut queue = vec![pid];
+    while let Some(p) = queue.pop() {
+        for c in parents.get(&p).into_iter().flatten() {
+            found.push(*c);
+            queue.push(*c);
+        }
+    }
+    found
+}
+
+pub fn provider_pid(terraform_pid: u32) -> Option<u32> {
+    descendants(terraform_pid).into_iter().find(|pid| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|c| String::from_utf8_lossy(&c).contains("terraform-provider-alikafka"))
+            .unwrap_or(false)
+    })
+}
 /// Runs `terraform apply` in every workspace at once; their results, in order, and the
 /// time until the last one ended.
 pub fn concurrent_applies(workspaces: &[Workspace]) -> (Vec<Run>, Duration) {

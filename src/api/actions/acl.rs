@@ -31,8 +31,38 @@ macro_rules! api_values {
             pub fn parse(text: &str) -> Option<$name> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == text)
             }
+
+            /// The documented value `text` names in any case, with or without `_` (the
+            /// service answers `TRANSACTIONAL_ID` for `TransactionalId`); an exact
+            /// spelling wins (`IdempotentWrite` and `IDEMPOTENT_WRITE` are two values).
+            pub fn parse_loose(text: &str) -> Option<$name> {
+                Self::parse(text).or_else(|| {
+                    Self::ALL.iter().copied().find(|v| same_value(text, v.as_str()))
+                })
+            }
+
+            /// Whether `listed` (as the service answered it) names this value.
+            pub fn is(self, listed: &str) -> bool {
+                same_value(listed, self.as_str())
+            }
+
+            /// Every documented spelling.
+            pub fn names() -> Vec<&'static str> {
+                Self::ALL.iter().map(|v| v.as_str()).collect()
+            }
         }
     };
+}
+
+/// Two spellings of one value: any case, with or without `_`.
+fn same_value(a: &str, b: &str) -> bool {
+    let plain = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| *c != '_')
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    plain(a) == plain(b)
 }
 
 api_values! {
@@ -322,6 +352,26 @@ mod tests {
             "exact spelling only"
         );
         assert_eq!(AclPermission::ALL.len(), 2);
+        // As the service answers them.
+        assert_eq!(
+            AclResourceType::parse_loose("TRANSACTIONAL_ID"),
+            Some(AclResourceType::TransactionalId)
+        );
+        assert_eq!(
+            AclOperation::parse_loose("WRITE"),
+            Some(AclOperation::Write)
+        );
+        assert_eq!(
+            AclOperation::parse_loose("IDEMPOTENT_WRITE"),
+            Some(AclOperation::IdempotentWriteServerless)
+        );
+        assert_eq!(
+            AclOperation::parse_loose("idempotentwrite"),
+            Some(AclOperation::IdempotentWrite)
+        );
+        assert!(AclPatternType::Literal.is("literal"));
+        assert!(!AclPatternType::Literal.is("PREFIXED"));
+        assert_eq!(AclPermission::names(), ["ALLOW", "DENY"]);
     }
 
     #[test]

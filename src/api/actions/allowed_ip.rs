@@ -18,11 +18,20 @@ pub enum AllowedListType {
 }
 
 impl AllowedListType {
+    pub const ALL: [AllowedListType; 2] = [AllowedListType::Vpc, AllowedListType::Internet];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AllowedListType::Vpc => "vpc",
             AllowedListType::Internet => "internet",
         }
+    }
+
+    /// The list type spelled `text` (any case).
+    pub fn parse(text: &str) -> Option<AllowedListType> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(text))
     }
 
     /// The documented port ranges of this list.
@@ -104,6 +113,41 @@ pub struct AllowedList {
     pub vpc_list: Vec<PortRangeAllowlist>,
     #[serde(default, deserialize_with = "port_lists")]
     pub internet_list: Vec<PortRangeAllowlist>,
+}
+
+impl AllowedList {
+    /// Every address or CIDR block of both lists, one item each (an entry the service
+    /// stores as a comma list yields one item per address), in the order listed.
+    pub fn entries(&self) -> Vec<AllowedIpEntry> {
+        let lists = [
+            (AllowedListType::Vpc, &self.vpc_list),
+            (AllowedListType::Internet, &self.internet_list),
+        ];
+        let mut out = Vec::new();
+        for (list_type, ranges) in lists {
+            for range in ranges {
+                for address in range.addresses() {
+                    out.push(AllowedIpEntry {
+                        list_type,
+                        port_range: range.port_range.clone(),
+                        address: address.to_string(),
+                        description: range.description_of(address).map(str::to_string),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One address or CIDR block allowed on one port range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedIpEntry {
+    pub list_type: AllowedListType,
+    pub port_range: String,
+    pub address: String,
+    /// The description of the entry that holds the address, if the service keeps one.
+    pub description: Option<String>,
 }
 
 fn port_lists<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PortRangeAllowlist>, D::Error> {
@@ -246,6 +290,29 @@ mod tests {
         assert_eq!(vpc.description_of("1.2.3.4"), None);
         assert!(list.vpc_list[1].addresses().is_empty());
         assert_eq!(list.internet_list[0].addresses(), ["0.0.0.0/0"]);
+        let entries = list.entries();
+        let shown: Vec<(&str, &str, &str, Option<&str>)> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e.list_type.as_str(),
+                    e.port_range.as_str(),
+                    e.address.as_str(),
+                    e.description.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("vpc", "9092/9092", "10.0.0.0/8", Some("apps")),
+                ("vpc", "9092/9092", "192.168.1.1", Some("apps")),
+                ("vpc", "9092/9092", "172.16.0.1", Some("")),
+                ("internet", "9093/9093", "0.0.0.0/0", None),
+            ]
+        );
+        assert_eq!(AllowedListType::parse("VPC"), Some(AllowedListType::Vpc));
+        assert_eq!(AllowedListType::parse("public"), None);
         let empty: GetAllowedIpListResponse =
             serde_json::from_str(r#"{"AllowedList":{}}"#).expect("parses");
         assert!(empty.allowed_list.vpc_list.is_empty());
