@@ -90,10 +90,19 @@ if [ "$plan_code" -ne 0 ]; then
   exit 1
 fi
 
+step "Kafka clients on the topics Terraform made (kafka-python from .tools/venv)"
+bootstrap="$("$terraform_bin" output -raw bootstrap_servers)"
+clients="${ALIKAFKA_TOOLS_DIR:-$root/.tools}/venv/bin/python $root/tests/kafka/clients.py"
+kafka_command="$clients produce kafka-python $bootstrap orders 10 && $clients consume kafka-python $bootstrap orders billing-service 10 --commit"
+echo "bootstrap.servers = $bootstrap"
+echo "$kafka_command"
+bash -c "$kafka_command"
+
 step "Done"
 cat <<INFO
 Terraform state:   $demo/quickstart/terraform.tfstate
 Emulator data:     $demo/emulator.db (log: $emulator_log)
-Try it yourself:   bash scripts/demo.sh --serve   (emulator on http://127.0.0.1:9120, keys emulator-demo-ak / emulator-demo-sk)
+Try it yourself:   bash scripts/demo.sh --serve   (emulator on http://127.0.0.1:9120, keys emulator-demo-ak / emulator-demo-sk,
+                   Kafka bootstrap servers 127.0.0.1:9121 (cn-hangzhou instance), 127.0.0.1:9122 (cn-shanghai))
 Clean up:          rm -rf $demo
 INFO

@@ -1,5 +1,6 @@
 //! End to end: the README's first command (`bash scripts/demo.sh`) from this checkout, as a
-//! new user runs it: release build, emulator on a free port, apply, outputs, empty re-plan.
+//! new user runs it: release build, emulator on a free port, apply, outputs, empty re-plan,
+//! then a producer and a consumer on the bootstrap servers the quickstart outputs.
 
 use std::process::Command;
 
@@ -28,6 +29,9 @@ fn the_demo_applies_the_quickstart_and_replans_empty() {
         "alikafka_post-cn-emulator01:orders (12 partitions, ",
         "alikafka_post-cn-emulator01:billing-service",
         "No changes.",
+        "bootstrap.servers = 127.0.0.1:",
+        r#"{"sent": 10, "#,
+        r#"{"received": 10, "#,
         "Clean up:",
     ] {
         assert!(

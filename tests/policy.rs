@@ -281,3 +281,76 @@ output "lag" {{ value = data.alikafka_consumer_progress.watched.total_diff }}
     );
     assert_eq!(out["lag"], 25);
 }
+
+/// The guide's flow with real clients on a topic `terraform apply` made, with the bootstrap
+/// servers from `alikafka_instances`: a producer sends 100 with the guide's settings (acks
+/// all, retries, idempotent), the group polls and commits 60, and the policy's lag check
+/// (reading GetConsumerProgress through `alikafka_consumer_progress`) warns that it is 40
+/// behind; once the group has read the rest, the check passes.
+#[test]
+fn real_consumers_move_the_lag_the_policy_checks() {
+    let tf = terraform("1.15.5");
+    let emu = Emulator::start();
+    let team = seed(
+        &tf,
+        &emu,
+        &format!(
+            "{}\ndata \"alikafka_instances\" \"mine\" {{\n  ids = [\"{INSTANCE_HZ}\"]\n}}\n\noutput \"bootstrap_servers\" {{\n  value = data.alikafka_instances.mine.instances[0].end_point\n}}\n",
+            managed(12, "Scratch space")
+        ),
+    );
+    let bootstrap = team.outputs()["bootstrap_servers"]
+        .as_str()
+        .expect("end_point")
+        .to_string();
+    assert_eq!(bootstrap, emu.kafka_bootstrap(INSTANCE_HZ));
+
+    let sent = python_kafka(&["produce", "kafka-python", &bootstrap, "orders", "100"]);
+    assert_eq!(sent["sent"], 100, "{sent}");
+    let read = python_kafka(&[
+        "consume",
+        "kafka-python",
+        &bootstrap,
+        "orders",
+        "billing-service",
+        "60",
+        "--commit",
+    ]);
+    assert_eq!(read["received"], 60, "{read}");
+
+    let ws = policy_workspace(&tf, &emu);
+    let behind = plan(&ws, &["max_lag=40"]);
+    assert_eq!(
+        behind.code,
+        0,
+        "a failed check warns:\n{}",
+        behind.combined()
+    );
+    assert!(
+        behind
+            .flat()
+            .contains("Consumer group billing-service is 40 messages behind (limit 40)."),
+        "{}",
+        behind.combined()
+    );
+    assert_eq!(check_status(&ws, "check.consumer_lag"), "fail");
+
+    let rest = python_kafka(&[
+        "consume",
+        "confluent",
+        &bootstrap,
+        "orders",
+        "billing-service",
+        "40",
+        "--commit",
+    ]);
+    assert_eq!(rest["received"], 40, "{rest}");
+    let caught_up = plan(&ws, &["max_lag=40"]);
+    assert_eq!(caught_up.code, 0, "{}", caught_up.combined());
+    assert!(
+        !caught_up.flat().contains(LAG_FAILED),
+        "{}",
+        caught_up.combined()
+    );
+    assert_eq!(check_status(&ws, "check.consumer_lag"), "pass");
+}

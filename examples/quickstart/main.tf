@@ -65,3 +65,8 @@ output "topics" {
 output "consumer_group" {
   value = alikafka_consumer_group.billing.id
 }
+
+# The instance's Kafka endpoint: what a producer or consumer puts in bootstrap.servers.
+output "bootstrap_servers" {
+  value = data.alikafka_instances.demo.instances[0].end_point
+}

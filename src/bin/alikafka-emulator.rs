@@ -1,6 +1,8 @@
 //! `alikafka-emulator`: a local stand-in for the alikafka management API.
 //! Prints `alikafka-emulator listening on http://HOST:PORT` as its first stdout line, then
-//! the URLs of the ECS metadata and credentials-URI stand-ins; logs go to stderr. SIGINT/SIGTERM shut it down gracefully.
+//! the URLs of the ECS metadata and credentials-URI stand-ins, then one
+//! `alikafka-emulator kafka INSTANCE (REGION) bootstrap HOST:PORT` line per instance; logs go
+//! to stderr. SIGINT/SIGTERM shut it down gracefully.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -8,7 +10,7 @@ use std::sync::Arc;
 
 use alikafka::emulator::cli::Cli;
 use alikafka::emulator::state::App;
-use alikafka::emulator::{bind, serve};
+use alikafka::emulator::{bind, kafka, serve};
 use clap::Parser;
 
 #[tokio::main]
@@ -50,6 +52,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let kafka_listeners = match kafka::bind(&app, addr).await {
+        Ok(listeners) => listeners,
+        Err(error) => {
+            eprintln!("alikafka-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let standins = match alikafka::emulator::sts::standins::bind(&app.config).await {
         Ok(standins) => standins,
         Err(error) => {
@@ -72,14 +81,20 @@ async fn main() -> ExitCode {
         instances = app.instances.len(),
         "starting"
     );
-    // One write for all three lines: a reader that keeps only the first and closes the pipe
+    // One write for all lines: a reader that keeps only the first and closes the pipe
     // cannot make a later line fail.
-    let announcement = format!(
+    let mut announcement = format!(
         "alikafka-emulator listening on http://{addr}\n\
          alikafka-emulator ECS metadata stand-in on {}\n\
          alikafka-emulator credentials URI stand-in on {}\n",
         standin_urls.ecs_metadata, standin_urls.credentials_uri
     );
+    for (instance_id, kafka_addr) in &kafka_listeners {
+        let region = app.instance(instance_id).map_or("", |i| i.region());
+        announcement.push_str(&format!(
+            "alikafka-emulator kafka {instance_id} ({region}) bootstrap {kafka_addr}\n"
+        ));
+    }
     let mut stdout = std::io::stdout().lock();
     if stdout
         .write_all(announcement.as_bytes())

@@ -28,6 +28,10 @@ pub struct Cli {
     /// CreateTopic requests per second allowed per account.
     #[arg(long, value_name = "N")]
     pub create_topic_qps: Option<u32>,
+    /// Kafka listener of the first instance, HOST:PORT; the next instances take the next
+    /// ports (port 0: a free port each). Default: the HTTP host and port + 1.
+    #[arg(long, value_name = "ADDR")]
+    pub kafka_listen: Option<String>,
     /// Allow listening on a non-loopback address (the control API is unauthenticated).
     #[arg(long)]
     pub allow_remote: bool,
@@ -64,6 +68,9 @@ impl Cli {
         }
         if let Some(qps) = self.create_topic_qps {
             config.rate_limits.create_topic_qps = qps;
+        }
+        if let Some(kafka_listen) = self.kafka_listen {
+            config.kafka_listen = Some(kafka_listen);
         }
         config.allow_remote |= self.allow_remote;
         config.validate()?;

@@ -26,6 +26,8 @@ pub const DEMO_INSTANCE_HANGZHOU: &str = "alikafka_post-cn-emulator01";
 pub const DEMO_INSTANCE_SHANGHAI: &str = "alikafka_post-cn-emulator02";
 /// Default delay before a created or deleted object shows in reads.
 pub const DEFAULT_VISIBILITY_DELAY_MS: u64 = 1000;
+/// Kafka's default is 5 minutes; a minute keeps a local log closer to its retention.
+pub const DEFAULT_RETENTION_CHECK_INTERVAL_MS: u64 = 60_000;
 /// Default per-account, per-action rate limit (the guide's 3 QPS).
 pub const DEFAULT_QPS: u32 = 3;
 /// Default CreateTopic rate limit (the guide's 1 QPS).
@@ -110,8 +112,10 @@ pub struct InstanceConfig {
     pub region_id: String,
     #[serde(default)]
     pub name: Option<String>,
+    /// Answered verbatim as `EndPoint` instead of the Kafka listener's address.
     #[serde(default)]
     pub end_point: Option<String>,
+    /// `SslEndPoint` (SASL_SSL): answered as given; the emulator serves no TLS.
     #[serde(default)]
     pub ssl_end_point: Option<String>,
     #[serde(default)]
@@ -128,6 +132,26 @@ pub struct InstanceConfig {
     pub topic_quota: u32,
     #[serde(default = "default_quota")]
     pub group_quota: u32,
+    /// The Kafka PLAINTEXT listener, `HOST:PORT`, advertised as `EndPoint` (port 0: a free
+    /// port). Default: derived from the emulator's `kafka_listen` (see `EmulatorConfig`).
+    #[serde(default)]
+    pub kafka_listen: Option<String>,
+    /// A Kafka SASL_PLAINTEXT listener, `HOST:PORT` (port 0: a free port), advertised as
+    /// `SaslEndPoint`: clients log in as the instance's SASL users (CreateSaslUser) and are
+    /// held to its ACLs (CreateAcl).
+    #[serde(default)]
+    pub kafka_sasl_listen: Option<String>,
+    /// `AutoCreateTopicEnable`: a client asking for an unknown topic creates it (the
+    /// service's default: off).
+    #[serde(default)]
+    pub auto_create_topic_enable: bool,
+    /// `AutoCreateGroupEnable`: an unknown consumer group is created on first use (the
+    /// service's default: off, and an unknown group is refused).
+    #[serde(default)]
+    pub auto_create_group_enable: bool,
+    /// `DefaultPartitionNum`: partitions of an automatically created topic.
+    #[serde(default = "default_partition_num")]
+    pub default_partition_num: i64,
     /// Message retention in hours (GetInstanceList's `MsgRetain`; the default
     /// `retention.ms` of topics).
     #[serde(default = "default_msg_retain_hours")]
@@ -152,6 +176,9 @@ fn default_service_status() -> i64 {
 }
 fn default_quota() -> u32 {
     DEMO_QUOTA
+}
+fn default_partition_num() -> i64 {
+    12
 }
 
 impl InstanceConfig {
@@ -197,6 +224,12 @@ pub struct EmulatorConfig {
     pub instances: Vec<InstanceConfig>,
     pub rate_limits: RateLimits,
     pub visibility_delay_ms: u64,
+    /// Where the first instance's Kafka listener goes, `HOST:PORT`; the next instances take
+    /// the following ports (port 0: a free port each). Default: the HTTP host, the HTTP port
+    /// plus one (a free port when the HTTP port is 0). An instance's own `kafka_listen` wins.
+    pub kafka_listen: Option<String>,
+    /// How often expired messages are deleted (Kafka's `log.retention.check.interval.ms`).
+    pub retention_check_interval_ms: u64,
     /// RAM roles, OIDC providers and STS settings (see [`crate::emulator::sts`]).
     pub roles: Vec<RoleConfig>,
     pub oidc_providers: Vec<OidcProviderConfig>,
@@ -230,6 +263,8 @@ pub struct ConfigFile {
     pub rate_limits: Option<RateLimits>,
     pub accounts: Option<Vec<AccountConfig>>,
     pub instances: Option<Vec<InstanceConfig>>,
+    pub kafka_listen: Option<String>,
+    pub retention_check_interval_ms: Option<u64>,
     pub roles: Option<Vec<RoleConfig>>,
     pub oidc_providers: Option<Vec<OidcProviderConfig>>,
     pub sts: Option<StsConfig>,
@@ -273,6 +308,8 @@ impl EmulatorConfig {
             ],
             rate_limits: RateLimits::default(),
             visibility_delay_ms: DEFAULT_VISIBILITY_DELAY_MS,
+            kafka_listen: None,
+            retention_check_interval_ms: DEFAULT_RETENTION_CHECK_INTERVAL_MS,
             roles: demo_roles(),
             oidc_providers: demo_oidc_providers(),
             sts: StsConfig::default(),
@@ -302,6 +339,12 @@ impl EmulatorConfig {
         if let Some(instances) = file.instances {
             self.instances = instances;
         }
+        if let Some(kafka_listen) = file.kafka_listen {
+            self.kafka_listen = Some(kafka_listen);
+        }
+        if let Some(interval) = file.retention_check_interval_ms {
+            self.retention_check_interval_ms = interval;
+        }
         if let Some(roles) = file.roles {
             self.roles = roles;
         }
@@ -318,6 +361,9 @@ impl EmulatorConfig {
         let invalid = |m: String| Err(ConfigError::Invalid(m));
         if self.rate_limits.qps == 0 || self.rate_limits.create_topic_qps == 0 {
             return invalid("rate limits must be at least 1 request per second".into());
+        }
+        if self.retention_check_interval_ms == 0 {
+            return invalid("retention_check_interval_ms must be at least 1".into());
         }
         let mut keys = HashSet::new();
         for account in &self.accounts {
@@ -370,6 +416,12 @@ impl EmulatorConfig {
                     instance.instance_id, instance.account
                 ));
             }
+            if !(1..=360).contains(&instance.default_partition_num) {
+                return invalid(format!(
+                    "instance {}: default_partition_num must be from 1 to 360",
+                    instance.instance_id
+                ));
+            }
         }
         super::sts::config::validate(&self.roles, &self.oidc_providers, &self.sts)
             .map_err(ConfigError::Invalid)
@@ -383,9 +435,8 @@ fn demo_instance(id: &str, region: &str, name: &str) -> InstanceConfig {
         account: DEMO_ACCESS_KEY_ID.to_string(),
         region_id: region.to_string(),
         name: Some(name.to_string()),
-        end_point: Some(format!(
-            "{host}-1-vpc.alikafka.aliyuncs.com:9092,{host}-2-vpc.alikafka.aliyuncs.com:9092,{host}-3-vpc.alikafka.aliyuncs.com:9092"
-        )),
+        // EndPoint is the instance's Kafka listener.
+        end_point: None,
         ssl_end_point: Some(format!(
             "{host}-1.alikafka.aliyuncs.com:9093,{host}-2.alikafka.aliyuncs.com:9093,{host}-3.alikafka.aliyuncs.com:9093"
         )),
@@ -395,6 +446,11 @@ fn demo_instance(id: &str, region: &str, name: &str) -> InstanceConfig {
         service_status: 5,
         topic_quota: DEMO_QUOTA,
         group_quota: DEMO_QUOTA,
+        kafka_listen: None,
+        kafka_sasl_listen: None,
+        auto_create_topic_enable: false,
+        auto_create_group_enable: false,
+        default_partition_num: default_partition_num(),
         msg_retain_hours: default_msg_retain_hours(),
         spec_type: default_spec_type(),
     }

@@ -286,6 +286,7 @@ async fn state(State(app): State<Arc<App>>) -> ControlResult {
                 "instance_id": instance.id(),
                 "region_id": instance.region(),
                 "account": instance.config.account,
+                "kafka_bootstrap": app.kafka.endpoints(instance.id()).map(|e| e.plaintext.to_string()),
                 "tags": tags_json(&s.tags),
                 "topics": s.topics.iter().map(|t| json!({
                     "topic": t.topic,

@@ -4,6 +4,7 @@
 //! Layout: [`config`] and [`cli`] build an [`EmulatorConfig`]; [`server`] accepts HTTP and
 //! hands API calls to [`server::gateway`] (parameters, [`auth`], [`limits`], [`faults`],
 //! [`actions`], [`response`]) and `/_emulator/*` to [`control`]; [`storage`] keeps state;
+//! [`kafka`] gives every instance a Kafka listener on the same state.
 //! [`sts`] is the Security Token Service beside alikafka, with its ECS metadata and
 //! credentials-URI stand-ins.
 //!
@@ -25,6 +26,7 @@ pub mod config;
 pub mod control;
 pub mod errors;
 pub mod faults;
+pub mod kafka;
 pub mod limits;
 pub mod metrics;
 pub mod params;

@@ -9,6 +9,7 @@ use super::auth::Authenticator;
 use super::config::{EmulatorConfig, InstanceConfig};
 use super::errors::ApiError;
 use super::faults::Faults;
+use super::kafka::KafkaState;
 use super::limits::RateLimiter;
 use super::metrics::Metrics;
 use super::storage::{self, Db, StorageError};
@@ -125,6 +126,8 @@ pub struct App {
     pub metrics: Metrics,
     pub faults: Faults,
     pub settings: Settings,
+    /// The Kafka listeners' shared state (groups, producers, endpoints).
+    pub kafka: KafkaState,
     pub sts: Sts,
 }
 
@@ -160,6 +163,7 @@ impl App {
             limiter: RateLimiter::default(),
             metrics: Metrics::default(),
             faults: Faults::default(),
+            kafka: KafkaState::default(),
         })
     }
 
@@ -193,6 +197,7 @@ impl App {
         self.auth.clear_nonces();
         self.sts.sessions.clear();
         self.limiter.clear();
+        self.kafka.clear();
         // Cannot fail: the configured values were validated at startup.
         let _ = self.settings.update(SettingsView {
             visibility_delay_ms: Some(self.config.visibility_delay_ms),

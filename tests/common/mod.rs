@@ -706,6 +706,73 @@ pub fn go_plugin_client_cert() -> (rcgen::Certificate, rcgen::KeyPair) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Kafka clients (kafka-python, confluent-kafka, kafkajs) against the emulator's listeners
+// ---------------------------------------------------------------------------------------------
+
+impl Emulator {
+    /// The bootstrap address of an instance's Kafka listener (from the control API).
+    pub fn kafka_bootstrap(&self, instance_id: &str) -> String {
+        self.instance_state(instance_id)["kafka_bootstrap"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no Kafka listener for {instance_id}"))
+            .to_string()
+    }
+}
+
+/// Runs `tests/kafka/clients.py` (kafka-python or confluent-kafka, from the tools venv) and
+/// returns the JSON line it prints; the command must succeed.
+pub fn python_kafka(args: &[&str]) -> Value {
+    let python = tools_dir().join("venv/bin/python");
+    assert!(
+        python.exists(),
+        "no tools venv at {}: run scripts/install-tools.sh",
+        python.display()
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kafka/clients.py");
+    last_json_line("clients.py", Command::new(python).arg(script).args(args))
+}
+
+/// Runs `tests/kafka/clients.js` (kafkajs, installed into the tools dir) and returns the
+/// JSON line it prints; the command must succeed.
+pub fn kafkajs(args: &[&str]) -> Value {
+    let node_dir = tools_dir().join("node");
+    let node = node_dir.join("bin/node");
+    assert!(
+        node.exists(),
+        "no Node at {}: run scripts/install-tools.sh",
+        node.display()
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kafka/clients.js");
+    last_json_line(
+        "clients.js",
+        Command::new(node)
+            .arg(script)
+            .args(args)
+            .env("NODE_PATH", node_dir.join("node_modules")),
+    )
+}
+
+fn last_json_line(what: &str, command: &mut Command) -> Value {
+    let out = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {what}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .unwrap_or_else(|| panic!("{what} printed no JSON:\n{stdout}\n{stderr}"));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{what}: {e}: {line}"))
+}
+
+// ---------------------------------------------------------------------------------------------
 // Access objects: SASL users, ACLs and allowlists, and the official SDK acting beside Terraform
 // ---------------------------------------------------------------------------------------------
 

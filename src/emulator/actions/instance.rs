@@ -46,7 +46,7 @@ pub async fn get_instance_list(
         .filter(|i| wanted.is_empty() || wanted.iter().any(|w| w == i.id()))
         .collect();
     if !newer {
-        let items = mine.into_iter().map(instance_vo).collect();
+        let items = mine.into_iter().map(|i| instance_vo(app, i)).collect();
         return Ok(vec![(
             "InstanceList",
             Node::Obj(vec![("InstanceVO", Node::List(items))]),
@@ -87,7 +87,7 @@ pub async fn get_instance_list(
                     .any(|(tk, tv)| tk == k && (v.is_empty() || tv == v))
             })
         })
-        .map(|(instance, usage)| instance_vo_2019(instance, usage))
+        .map(|(instance, usage)| instance_vo_2019(app, instance, usage))
         .collect();
     Ok(vec![(
         "InstanceList",
@@ -95,11 +95,32 @@ pub async fn get_instance_list(
     )])
 }
 
+/// `EndPoint`: the configured value if any, else the instance's Kafka listener (the
+/// bootstrap servers a client uses).
+fn end_point(app: &App, instance: &Instance) -> Node {
+    match (
+        &instance.config.end_point,
+        app.kafka.endpoints(instance.id()),
+    ) {
+        (Some(configured), _) => Node::str(configured.as_str()),
+        (None, Some(endpoints)) => Node::Str(endpoints.plaintext.to_string()),
+        (None, None) => Node::str(""),
+    }
+}
+
+/// `SaslEndPoint`: the SASL_PLAINTEXT listener, when the instance has one.
+fn sasl_end_point(app: &App, instance: &Instance) -> Node {
+    app.kafka
+        .endpoints(instance.id())
+        .and_then(|e| e.sasl_plaintext)
+        .map_or(Node::str(""), |addr| Node::Str(addr.to_string()))
+}
+
 /// The 2019-09-16 fields after the guide's.
-fn instance_vo_2019(instance: &Instance, usage: Usage) -> Node {
+fn instance_vo_2019(app: &App, instance: &Instance, usage: Usage) -> Node {
     let c = &instance.config;
-    let Node::Obj(mut fields) = instance_vo(instance) else {
-        return instance_vo(instance);
+    let Node::Obj(mut fields) = instance_vo(app, instance) else {
+        return instance_vo(app, instance);
     };
     let text = |v: &Option<String>| Node::str(v.clone().unwrap_or_default());
     let all_config = serde_json::json!({
@@ -125,14 +146,20 @@ fn instance_vo_2019(instance: &Instance, usage: Usage) -> Node {
         ("UsedTopicCount", Node::Int(usage.topics)),
         ("UsedGroupCount", Node::Int(usage.groups)),
         ("UsedPartitionCount", Node::Int(usage.partitions)),
-        ("DefaultPartitionNum", Node::Int(super::DEFAULT_PARTITIONS)),
-        ("AutoCreateTopicEnable", Node::Bool(false)),
-        ("AutoCreateGroupEnable", Node::Bool(false)),
+        ("DefaultPartitionNum", Node::Int(c.default_partition_num)),
+        (
+            "AutoCreateTopicEnable",
+            Node::Bool(c.auto_create_topic_enable),
+        ),
+        (
+            "AutoCreateGroupEnable",
+            Node::Bool(c.auto_create_group_enable),
+        ),
         ("AllConfig", Node::Str(all_config)),
-        ("DomainEndpoint", text(&c.end_point)),
+        ("DomainEndpoint", end_point(app, instance)),
         ("SslDomainEndpoint", text(&c.ssl_end_point)),
-        ("SaslEndPoint", Node::str("")),
-        ("SaslDomainEndpoint", Node::str("")),
+        ("SaslEndPoint", sasl_end_point(app, instance)),
+        ("SaslDomainEndpoint", sasl_end_point(app, instance)),
         (
             "ViewInstanceStatusCode",
             Node::Int(if instance.is_running() { 2 } else { 3 }),
@@ -142,7 +169,7 @@ fn instance_vo_2019(instance: &Instance, usage: Usage) -> Node {
     Node::Obj(fields)
 }
 
-fn instance_vo(instance: &Instance) -> Node {
+fn instance_vo(app: &App, instance: &Instance) -> Node {
     let c = &instance.config;
     let text = |v: &Option<String>| Node::str(v.clone().unwrap_or_default());
     Node::Obj(vec![
@@ -153,7 +180,7 @@ fn instance_vo(instance: &Instance) -> Node {
         ("ExpiredTime", Node::Int(instance.expired_time_ms)),
         ("DeployType", Node::Int(c.deploy_type)),
         ("ServiceStatus", Node::Int(c.service_status)),
-        ("EndPoint", text(&c.end_point)),
+        ("EndPoint", end_point(app, instance)),
         ("SslEndPoint", text(&c.ssl_end_point)),
         ("VpcId", text(&c.vpc_id)),
         ("VSwitchId", text(&c.vswitch_id)),

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod allowed_ip;
 pub mod consumer_group;
+pub mod consumer_offset;
 pub mod instance;
 pub mod tag;
 pub mod topic;
@@ -17,8 +18,8 @@ use super::state::{App, Instance};
 
 /// The guide's API version.
 pub const VERSION_2018: &str = "2018-10-15";
-/// The newer API version: ModifyTopicRemark, ModifyPartitionNum, topic settings, tags,
-/// SASL users, ACLs and allowlists, and more fields in the answers.
+/// The newer API version: ModifyTopicRemark, ModifyPartitionNum, UpdateConsumerOffset, topic
+/// settings, tags, SASL users, ACLs and allowlists, and more fields in the answers.
 pub const VERSION_2019: &str = "2019-09-16";
 
 /// Topic and group names: 3 to 64 characters after truncation.
@@ -42,6 +43,7 @@ pub enum Action {
     GetConsumerList,
     GetConsumerProgress,
     DeleteConsumerGroup,
+    UpdateConsumerOffset,
     UpdateTopicConfig,
     GetTopicSubscribeStatus,
     TagResources,
@@ -58,7 +60,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::GetInstanceList,
         Action::CreateTopic,
         Action::GetTopicList,
@@ -70,6 +72,7 @@ impl Action {
         Action::GetConsumerList,
         Action::GetConsumerProgress,
         Action::DeleteConsumerGroup,
+        Action::UpdateConsumerOffset,
         Action::UpdateTopicConfig,
         Action::GetTopicSubscribeStatus,
         Action::TagResources,
@@ -98,6 +101,7 @@ impl Action {
             Action::GetConsumerList => "GetConsumerList",
             Action::GetConsumerProgress => "GetConsumerProgress",
             Action::DeleteConsumerGroup => "DeleteConsumerGroup",
+            Action::UpdateConsumerOffset => "UpdateConsumerOffset",
             Action::UpdateTopicConfig => "UpdateTopicConfig",
             Action::GetTopicSubscribeStatus => "GetTopicSubscribeStatus",
             Action::TagResources => "TagResources",
@@ -164,6 +168,7 @@ pub async fn execute(
         Action::GetConsumerList => consumer_group::list(app, caller, &p).await,
         Action::GetConsumerProgress => consumer_group::progress(app, caller, &p).await,
         Action::DeleteConsumerGroup => consumer_group::delete(app, caller, &p).await,
+        Action::UpdateConsumerOffset => consumer_offset::update(app, caller, &p).await,
         Action::UpdateTopicConfig => topic::update_config(app, caller, &p).await,
         Action::GetTopicSubscribeStatus => topic::subscribe_status(app, caller, &p).await,
         Action::TagResources => tag::tag(app, caller, &p).await,

@@ -14,7 +14,7 @@ use crate::emulator::errors::ApiError;
 use crate::emulator::params::Params;
 use crate::emulator::response::Node;
 use crate::emulator::state::{now_ms, App};
-use crate::emulator::storage::{self, data, groups, tags, topics};
+use crate::emulator::storage::{self, data, groups, kafka_log, tags, topics};
 
 type Fields = Vec<(&'static str, Node)>;
 
@@ -200,7 +200,7 @@ pub async fn status(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fiel
     let instance = caller_instance(app, caller, p, true)?;
     let topic = normalize_name_in(p, "Topic", p.required("Topic")?)?;
     let instance_id = instance.id().to_string();
-    let (record, stats) = app
+    let (record, stats, starts) = app
         .db
         .run(move |conn| {
             let now = now_ms();
@@ -208,20 +208,25 @@ pub async fn status(app: &Arc<App>, caller: &str, p: &Params<'_>) -> Result<Fiel
                 .filter(|t| t.is_visible(now))
                 .ok_or_else(|| ApiError::topic_not_found(&topic))?;
             let stats = data::partition_stats(conn, &instance_id, &topic)?;
-            Ok((record, stats))
+            // The log start moves up as retention deletes old messages.
+            let starts = (0..record.partition_num)
+                .map(|p| kafka_log::bounds(conn, &instance_id, &topic, p).map(|b| b.start))
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            Ok((record, stats, starts))
         })
         .await?;
     let mut total = 0i64;
     let mut last = 0i64;
     let table = (0..record.partition_num)
-        .map(|partition| {
+        .zip(starts)
+        .map(|(partition, start)| {
             let s = stats.get(&partition).copied().unwrap_or_default();
-            total = total.saturating_add(s.max_offset);
+            total = total.saturating_add(s.max_offset.saturating_sub(start));
             last = last.max(s.last_timestamp_ms);
             Node::Obj(vec![
                 ("Topic", Node::str(record.topic.as_str())),
                 ("Partition", Node::Int(partition)),
-                ("MinOffset", Node::Int(0)),
+                ("MinOffset", Node::Int(start)),
                 ("MaxOffset", Node::Int(s.max_offset)),
                 ("LastUpdateTimestamp", Node::Int(s.last_timestamp_ms)),
             ])

@@ -14,10 +14,12 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use super::config::{ConfigError, EmulatorConfig};
 use super::control;
+use super::kafka;
 use super::state::App;
 use super::storage::StorageError;
 use super::sts::standins;
@@ -86,7 +88,10 @@ pub async fn bind_addr(listen: &str, allow_remote: bool) -> Result<TcpListener, 
 }
 
 /// Serves until `shutdown` completes, then lets in-flight requests finish (up to 30 s).
+/// The Kafka listeners bound with [`kafka::bind`] serve alongside and stop with it.
 pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    let kafka_stop = CancellationToken::new();
+    kafka::start(&app, &kafka_stop);
     let router = router(app);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -122,6 +127,7 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<O
         }
     }
     drop(listener);
+    kafka_stop.cancel();
     tracing::info!("shutting down: waiting for in-flight requests");
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
         .await
@@ -131,7 +137,8 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<O
     }
 }
 
-/// Opens state, binds the stand-ins, prints nothing; for in-process use (tests, embedding).
+/// Opens state, binds the stand-ins and the Kafka listeners, prints nothing; for in-process
+/// use (tests, embedding).
 pub async fn run(
     config: EmulatorConfig,
     listener: TcpListener,
@@ -140,6 +147,11 @@ pub async fn run(
     config.validate()?;
     let standins = standins::bind(&config).await?;
     let app = Arc::new(App::new(config)?);
+    let http = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: app.config.listen.clone(),
+        source,
+    })?;
+    kafka::bind(&app, http).await?;
     if let Ok(urls) = standins.urls() {
         app.sts.set_urls(urls);
     }

@@ -6,6 +6,7 @@ pub mod access;
 pub mod data;
 pub mod groups;
 pub mod instances;
+pub mod kafka_log;
 pub mod tags;
 pub mod topics;
 
@@ -130,6 +131,34 @@ CREATE TABLE allowed_ips (
     gone_at_ms     INTEGER
 );
 CREATE INDEX allowed_ips_lookup ON allowed_ips (instance_id, list_type, port_range);
+"#,
+    r#"
+-- The Kafka listener's logs: each produced batch as the producer sent it, beside its offset
+-- range in message_batches (which GetTopicStatus and GetConsumerProgress read). Ranges
+-- seeded through the control API have no row here.
+CREATE TABLE record_batches (
+    instance_id      TEXT NOT NULL,
+    topic            TEXT NOT NULL,
+    partition        INTEGER NOT NULL,
+    base_offset      INTEGER NOT NULL,
+    max_timestamp_ms INTEGER NOT NULL,
+    producer_id      INTEGER NOT NULL,
+    producer_epoch   INTEGER NOT NULL,
+    base_sequence    INTEGER NOT NULL,
+    batch            BLOB NOT NULL,
+    PRIMARY KEY (instance_id, topic, partition, base_offset)
+);
+CREATE INDEX record_batches_producer
+    ON record_batches (instance_id, topic, partition, producer_id, base_offset);
+CREATE TRIGGER record_batches_follow_ranges AFTER DELETE ON message_batches BEGIN
+    DELETE FROM record_batches WHERE instance_id = OLD.instance_id AND topic = OLD.topic
+        AND partition = OLD.partition AND base_offset = OLD.start_offset;
+END;
+CREATE TABLE kafka_producer_ids (
+    producer_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_ms  INTEGER NOT NULL
+);
+ALTER TABLE consumer_offsets ADD COLUMN metadata TEXT NOT NULL DEFAULT '';
 "#,
 ];
 
@@ -295,6 +324,39 @@ mod tests {
         assert_eq!(version, MIGRATIONS.len() as i64);
         let times = db.run_blocking(|c| instances::ensure(c, "i-1", 99).unwrap());
         assert_eq!(times.0, 5, "create time is kept across restarts");
+    }
+
+    /// A database written before the Kafka listener's migration (the 2019-09-16 schema)
+    /// gains the log tables and keeps its committed offsets.
+    #[test]
+    fn a_database_without_the_kafka_tables_migrates_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let mut conn = Connection::open(&path).unwrap();
+        for (index, sql) in MIGRATIONS[..2].iter().enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", index as i64 + 1)
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO consumer_offsets (instance_id, consumer_id, topic, partition, committed_offset, updated_ms)
+             VALUES ('i-1', 'g', 't', 0, 7, 1)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (offset, metadata): (i64, String) = conn
+            .query_row(
+                "SELECT committed_offset, metadata FROM consumer_offsets WHERE consumer_id = 'g'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((offset, metadata.as_str()), (7, ""));
+        let batches: i64 = conn
+            .query_row("SELECT COUNT(*) FROM record_batches", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(batches, 0);
     }
 
     #[test]
