@@ -347,6 +347,54 @@ fn team_module_with_a_write_only_password_on_1_15_5() {
     ws.write_config(&team_module(&ws, 1));
     ws.assert_no_changes();
 
+    // Every resource has an identity (Terraform 1.12+), and an import by identity alone
+    // (no ID anywhere) brings each back as the import by ID did.
+    let run = ws.ok(&["state", "identities", "-json"]);
+    let identities: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let identities = identities
+        .as_object()
+        .expect("identities by address")
+        .clone();
+    assert_eq!(identities.len(), 9, "{identities:?}");
+    assert_eq!(
+        identities[user],
+        serde_json::json!({"instance_id": INSTANCE_HZ, "username": "payments", "type": "scram"})
+    );
+    for (address, identity) in &identities {
+        assert!(
+            identity["instance_id"] == INSTANCE_HZ,
+            "{address}: {identity}"
+        );
+    }
+    ws.ok(&["state", "rm", "module.team"]);
+    let blocks: String = identities
+        .iter()
+        .map(|(to, identity)| {
+            let fields: String = identity
+                .as_object()
+                .expect("an identity object")
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("    {k} = {v}\n"))
+                .collect();
+            format!("import {{\n  to = {to}\n  identity = {{\n{fields}  }}\n}}\n")
+        })
+        .collect();
+    ws.write_config(&format!("{}\n{blocks}", team_module(&ws, 1)));
+    let plan = ws.plan_json();
+    let imported = plan["resource_changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["change"]["importing"].is_object())
+        .count();
+    assert_eq!(imported, 9, "every resource is imported by identity");
+    log.add(&ws.apply());
+    assert_eq!(team_remote(&emu), (2, 1, 1, 4, 1), "nothing created twice");
+    ws.write_config(&team_module(&ws, 1));
+    ws.assert_no_changes();
+
     // Rotation: a new password and a new version.
     ws.set_env("TF_VAR_team_password", PASSWORD_2);
     ws.write_config(&team_module(&ws, 2));

@@ -10,23 +10,53 @@
 use super::lifecycle::Listed;
 use super::support;
 use crate::tfplugin::cty::Value;
+use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::schema::{IdentityAttribute, IdentitySchema, Schema};
 
 /// The identity schema of kind `L`, whose resource schema is `resource`.
 pub fn schema<L: Listed>(resource: &Schema) -> IdentitySchema {
-    let attributes = L::identity_attributes()
+    let described = |name: &str| {
+        let description = resource
+            .attribute(name)
+            .map(|a| a.description.text.clone())
+            .unwrap_or_default();
+        IdentityAttribute::string(name).description(description)
+    };
+    let required = L::identity_attributes()
         .into_iter()
-        .map(|name| {
-            let description = resource
-                .attribute(name)
-                .map(|a| a.description.text.clone())
-                .unwrap_or_default();
-            IdentityAttribute::string(name)
-                .required_for_import()
-                .description(description)
-        })
-        .collect();
-    IdentitySchema::new(attributes)
+        .map(|name| described(name).required_for_import());
+    let optional = L::identity_optional_attributes()
+        .into_iter()
+        .map(|name| described(name).optional_for_import());
+    IdentitySchema::new(required.chain(optional).collect())
+}
+
+/// The import ID an identity stands for, for kinds whose import by ID does more than set
+/// the key (it asks the service which type a user has, or checks the ID's fields): their
+/// `import_by_identity` is then their import of this ID. None when the identity does not
+/// locate an object (a required attribute missing or invalid).
+pub fn import_id<L: Listed>(resource: &Schema, identity: &Value) -> Option<String> {
+    let mut state = support::object_with(resource, &[]);
+    for name in L::identity_attributes()
+        .into_iter()
+        .chain(L::identity_optional_attributes())
+    {
+        state.set_attr(name, identity.attr(name).clone());
+    }
+    L::key(&state).map(|key| L::id(&key))
+}
+
+/// The error of an identity that locates no object.
+pub fn incomplete<L: Listed>() -> Diagnostics {
+    Diagnostic::error(
+        "Invalid import identity",
+        format!(
+            "The identity does not locate {}: it needs {}, each valid.",
+            L::KIND.noun,
+            L::identity_attributes().join(", ")
+        ),
+    )
+    .into()
 }
 
 /// The state `import { to = ..., identity = {...} }` starts from: the identity's attributes

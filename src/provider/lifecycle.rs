@@ -102,6 +102,12 @@ pub trait Listed: Send + Sync + 'static {
         vec!["instance_id", Self::KIND.name_attribute]
     }
 
+    /// Identity attributes an import may leave out (the service then has one object that
+    /// fits, or the default applies): in the identity after a read, optional for import.
+    fn identity_optional_attributes() -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// The state's `id` and import ID of the object `key` locates.
     fn id(key: &ObjectKey) -> String {
         key.id()

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::access::{self, AllowedIpKey};
+use super::identity;
 use super::journal;
 use super::kafka::Scope;
 use super::lifecycle::{self, Kind, Listed, ObjectKey};
@@ -24,7 +25,7 @@ use crate::tfplugin::framework::{
     ApplyError, Context, CreateRequest, DeleteRequest, ReadRequest, Resource, Timeouts,
     UpdateRequest,
 };
-use crate::tfplugin::schema::{Attribute, Description, Schema};
+use crate::tfplugin::schema::{Attribute, Description, IdentitySchema, Schema};
 
 pub const TYPE_NAME: &str = "alikafka_instance_allowed_ip_attachment";
 
@@ -87,6 +88,10 @@ impl Listed for AllowedIps {
 
     /// Adding an address the list holds already changes nothing and succeeds.
     const CREATE_ACCEPTS_EXISTING: bool = true;
+
+    fn identity_attributes() -> Vec<&'static str> {
+        vec!["instance_id", "allowed_type", "port_range", "allowed_ip"]
+    }
 
     fn key(state: &Value) -> Option<ObjectKey> {
         let key = AllowedIpKey {
@@ -232,6 +237,21 @@ impl Resource for AllowedIpResource {
         let request = spec.request(false)?;
         let kafka = self.shared.kafka()?;
         lifecycle::delete::<AllowedIps, _>(ctx, &kafka, &req.prior_state, &request).await
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::schema::<AllowedIps>(&self.schema()))
+    }
+
+    async fn import_by_identity(
+        &self,
+        ctx: &Context,
+        _: &IdentitySchema,
+        identity: &Value,
+    ) -> Result<Value, Diagnostics> {
+        let id = identity::import_id::<AllowedIps>(&self.schema(), identity)
+            .ok_or_else(identity::incomplete::<AllowedIps>)?;
+        self.import(ctx, &id).await
     }
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {

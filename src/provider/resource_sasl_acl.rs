@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::access::{self, AclKey, ANY, DEFAULT_PERMISSION};
+use super::identity;
 use super::journal;
 use super::kafka::Scope;
 use super::lifecycle::{self, Kind, Listed, ObjectKey};
@@ -26,7 +27,7 @@ use crate::tfplugin::framework::{
     ApplyError, Context, CreateRequest, DeleteRequest, ReadRequest, Resource, Timeouts,
     UpdateRequest,
 };
-use crate::tfplugin::schema::{Attribute, Description, Schema};
+use crate::tfplugin::schema::{Attribute, Description, IdentitySchema, Schema};
 
 pub const TYPE_NAME: &str = "alikafka_sasl_acl";
 
@@ -136,6 +137,21 @@ impl Listed for Acls {
 
     /// CreateAcl of an ACL that exists changes nothing and succeeds.
     const CREATE_ACCEPTS_EXISTING: bool = true;
+
+    fn identity_attributes() -> Vec<&'static str> {
+        vec![
+            "instance_id",
+            "username",
+            "acl_resource_type",
+            "acl_resource_name",
+            "acl_resource_pattern_type",
+            "acl_operation_type",
+        ]
+    }
+
+    fn identity_optional_attributes() -> Vec<&'static str> {
+        vec!["acl_operation_types", "acl_permission_type", "host"]
+    }
 
     fn key(state: &Value) -> Option<ObjectKey> {
         let fields: AclFields = crate::tfplugin::framework::decode(state).ok()?;
@@ -368,6 +384,21 @@ impl Resource for SaslAclResource {
         let request = DeleteAclRequest(fields.spec()?);
         let kafka = self.shared.kafka()?;
         lifecycle::delete::<Acls, _>(ctx, &kafka, &req.prior_state, &request).await
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::schema::<Acls>(&self.schema()))
+    }
+
+    async fn import_by_identity(
+        &self,
+        ctx: &Context,
+        _: &IdentitySchema,
+        identity: &Value,
+    ) -> Result<Value, Diagnostics> {
+        let id = identity::import_id::<Acls>(&self.schema(), identity)
+            .ok_or_else(identity::incomplete::<Acls>)?;
+        self.import(ctx, &id).await
     }
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {

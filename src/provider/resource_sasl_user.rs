@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::access::{self, UserKey, USER_TYPES};
+use super::identity;
 use super::journal;
 use super::kafka::Scope;
 use super::lifecycle::{self, Item, Kind, Listed, ObjectKey};
@@ -29,7 +30,7 @@ use crate::tfplugin::framework::{
     ApplyError, Context, CreateRequest, DeleteRequest, Plan, PlanRequest, ReadRequest, Resource,
     Timeouts, UpdateRequest,
 };
-use crate::tfplugin::schema::{Attribute, Description, Schema};
+use crate::tfplugin::schema::{Attribute, Description, IdentitySchema, Schema};
 
 pub const TYPE_NAME: &str = "alikafka_sasl_user";
 /// When the provider last sent the password: unknown in a plan that sends it.
@@ -114,6 +115,12 @@ impl Listed for SaslUsers {
 
     /// CreateSaslUser on an existing user sets its password.
     const CREATE_ACCEPTS_EXISTING: bool = true;
+
+    /// The type tells a PLAIN user from a SCRAM one of the same name; an import may leave
+    /// it out when the instance has only one.
+    fn identity_optional_attributes() -> Vec<&'static str> {
+        vec!["type"]
+    }
 
     fn key(state: &Value) -> Option<ObjectKey> {
         let key = UserKey {
@@ -479,6 +486,31 @@ impl Resource for SaslUserResource {
 
     /// `<instance_id>:<username>`, or `<instance_id>:<username>:<type>` to choose between
     /// users of one name. An import cannot know the password: the first apply sets it.
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity::schema::<SaslUsers>(&self.schema()))
+    }
+
+    async fn import_by_identity(
+        &self,
+        ctx: &Context,
+        _: &IdentitySchema,
+        identity: &Value,
+    ) -> Result<Value, Diagnostics> {
+        // `<instance_id>:<username>[:<type>]`, as an import by ID takes it.
+        let (Some(instance_id), Some(username)) = (
+            identity.attr("instance_id").as_str(),
+            identity.attr("username").as_str(),
+        ) else {
+            return Err(identity::incomplete::<SaslUsers>());
+        };
+        let id = match identity.attr("type").as_str() {
+            Some(user_type) => format!("{instance_id}:{username}:{user_type}"),
+            None => format!("{instance_id}:{username}"),
+        };
+        self.import(ctx, &id).await
+    }
+
     async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
         let (instance_id, mut key) = UserKey::parse_import_id(id)?;
         if key.user_type.is_none() {

@@ -289,7 +289,14 @@ impl<P: ProviderDef> ProviderServer<P> {
                     false,
                 )?;
                 if plan_request.prior_state.is_null() || !replace.is_empty() {
-                    derived // a new object: its identity may be known only after apply
+                    // A new object: its identity may be known only after apply. Terraform
+                    // 1.15 cannot show a plan holding an unknown identity (`show -json`:
+                    // "value is not known"), so one not wholly known is left to apply.
+                    if derived.is_wholly_known() {
+                        derived
+                    } else {
+                        Value::Null
+                    }
                 } else {
                     check_unchanged(&req.type_name, "planning", identity, &prior, &derived)?;
                     let completed = complete_identity(&identity.schema, &prior, &derived);
