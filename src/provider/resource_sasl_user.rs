@@ -484,9 +484,6 @@ impl Resource for SaslUserResource {
         lifecycle::delete::<SaslUsers, _>(ctx, &kafka, &req.prior_state, &request).await
     }
 
-    /// `<instance_id>:<username>`, or `<instance_id>:<username>:<type>` to choose between
-    /// users of one name. An import cannot know the password: the first apply sets it.
-
     fn identity_schema(&self) -> Option<IdentitySchema> {
         Some(identity::schema::<SaslUsers>(&self.schema()))
     }
@@ -511,6 +508,8 @@ impl Resource for SaslUserResource {
         self.import(ctx, &id).await
     }
 
+    /// `<instance_id>:<username>`, or `<instance_id>:<username>:<type>` to choose between
+    /// users of one name. An import cannot know the password: the first apply sets it.
     async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
         let (instance_id, mut key) = UserKey::parse_import_id(id)?;
         if key.user_type.is_none() {
