@@ -1757,7 +1757,7 @@ fn contract_schema() -> Value {
                 "instances": attr(json!(["list", obj(&[
                     ("id", "string"), ("name", "string"), ("region_id", "string"),
                     ("deploy_type", "number"), ("service_status", "number"),
-                    ("end_point", "string"), ("ssl_end_point", "string"),
+                    ("end_point", "string"), ("ssl_end_point", "string"), ("sasl_end_point", "string"),
                     ("vpc_id", "string"), ("vswitch_id", "string"),
                     ("create_time", "number"), ("expired_time", "number"),
                     ("open_source_version", "string"),

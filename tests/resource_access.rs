@@ -747,3 +747,159 @@ fn addresses_stored_together_read_back_and_delete_one_by_one() {
         assert!(emu.allowed_ip_entries(INSTANCE_HZ).is_empty());
     });
 }
+
+/// A SASL user and its ACLs made by Terraform (1.15.5, write-only password) log in to the
+/// emulator's Kafka listener at the SASL endpoint `alikafka_instances` reports, and are held
+/// to those ACLs there: the granted topic and group work (librdkafka writes, kafka-python
+/// reads), a topic without a grant and a wrong password are refused.
+#[test]
+fn a_user_made_by_terraform_logs_in_to_kafka_held_to_its_acls() {
+    const PASSWORD: &str = "kafka-login-Secret-5501";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("emulator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[accounts]]
+access_key_id = "{DEMO_AK}"
+access_key_secret = "{DEMO_SK}"
+
+[[instances]]
+instance_id = "{INSTANCE_HZ}"
+account = "{DEMO_AK}"
+region_id = "{REGION_HZ}"
+kafka_sasl_listen = "127.0.0.1:0"
+"#
+        ),
+    )
+    .expect("emulator config");
+    let config = config.display().to_string();
+    let emu = Emulator::start_with(&["--visibility-delay-ms", "0", "--config", &config]);
+    let mut ws = Workspace::new(&terraform("1.15.5"), &emu);
+    ws.set_env("TF_VAR_password", PASSWORD);
+    let acl = |name: &str, rtype: &str, rname: &str, op: &str| {
+        format!(
+            r#"
+resource "alikafka_sasl_acl" "{name}" {{
+  instance_id               = "{INSTANCE_HZ}"
+  username                  = alikafka_sasl_user.app.username
+  acl_resource_type         = "{rtype}"
+  acl_resource_name         = "{rname}"
+  acl_resource_pattern_type = "LITERAL"
+  acl_operation_type        = "{op}"
+}}
+"#
+        )
+    };
+    let mut hcl = format!(
+        r#"
+variable "password" {{
+  type      = string
+  sensitive = true
+}}
+
+resource "alikafka_topic" "events" {{
+  instance_id   = "{INSTANCE_HZ}"
+  topic         = "app-events"
+  remark        = "The app's events"
+  partition_num = 2
+}}
+
+resource "alikafka_topic" "ledger" {{
+  instance_id = "{INSTANCE_HZ}"
+  topic       = "ledger"
+  remark      = "Not the app's"
+}}
+
+resource "alikafka_consumer_group" "app" {{
+  instance_id = "{INSTANCE_HZ}"
+  consumer_id = "app-readers"
+}}
+
+resource "alikafka_sasl_user" "app" {{
+  instance_id         = "{INSTANCE_HZ}"
+  username            = "app"
+  type                = "plain"
+  password_wo         = var.password
+  password_wo_version = 1
+}}
+
+data "alikafka_instances" "this" {{
+  ids = ["{INSTANCE_HZ}"]
+}}
+
+output "sasl" {{
+  value = data.alikafka_instances.this.instances[0].sasl_end_point
+}}
+"#
+    );
+    hcl.push_str(&acl("write", "Topic", "app-events", "Write"));
+    hcl.push_str(&acl("read", "Topic", "app-events", "Read"));
+    hcl.push_str(&acl("group", "Group", "app-readers", "Read"));
+    ws.write_config(&hcl);
+    ws.apply();
+    let sasl = ws.outputs()["sasl"]
+        .as_str()
+        .expect("a SASL endpoint")
+        .to_string();
+    assert!(sasl.starts_with("127.0.0.1:"), "{sasl}");
+    let login = format!("PLAIN:app:{PASSWORD}");
+
+    let sent = python_kafka(&[
+        "produce",
+        "confluent",
+        &sasl,
+        "app-events",
+        "5",
+        "--sasl",
+        &login,
+    ]);
+    assert_eq!(sent["sent"], 5, "{sent}");
+    let read = python_kafka(&[
+        "consume",
+        "kafka-python",
+        &sasl,
+        "app-events",
+        "app-readers",
+        "5",
+        "--commit",
+        "--sasl",
+        &login,
+    ]);
+    assert_eq!(read["received"], 5, "{read}");
+
+    let denied = python_kafka(&[
+        "produce",
+        "confluent",
+        &sasl,
+        "ledger",
+        "1",
+        "--sasl",
+        &login,
+        "--message-timeout-ms",
+        "10000",
+        "--no-idempotence",
+    ]);
+    assert_eq!(denied["sent"], 0, "{denied}");
+    assert!(
+        denied["errors"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("Topic authorization failed"),
+        "{denied}"
+    );
+    let refused = python_kafka(&[
+        "produce",
+        "confluent",
+        &sasl,
+        "app-events",
+        "1",
+        "--sasl",
+        "PLAIN:app:not-the-password",
+        "--message-timeout-ms",
+        "4000",
+    ]);
+    assert_eq!(refused["sent"], 0, "{refused}");
+    ws.destroy();
+}

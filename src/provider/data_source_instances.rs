@@ -33,6 +33,7 @@ const INSTANCE_FIELDS: &[(&str, Kind)] = &[
     ("service_status", Kind::Number),
     ("end_point", Kind::String),
     ("ssl_end_point", Kind::String),
+    ("sasl_end_point", Kind::String),
     ("vpc_id", Kind::String),
     ("vswitch_id", Kind::String),
     ("create_time", Kind::Number),
@@ -83,6 +84,7 @@ fn instance_value(i: &InstanceInfo) -> Value {
         ("service_status", Value::from(i.service_status)),
         ("end_point", Value::from(i.end_point.clone())),
         ("ssl_end_point", Value::from(i.ssl_end_point.clone())),
+        ("sasl_end_point", Value::from(i.sasl_end_point.clone())),
         ("vpc_id", Value::from(i.vpc_id.clone())),
         ("vswitch_id", Value::from(i.vswitch_id.clone())),
         ("create_time", Value::from(i.create_time)),
@@ -123,8 +125,8 @@ impl DataSource for InstancesDataSource {
                 .computed()
                 .markdown_description(
                     "The instances found: `id`, `name`, `region_id`, `deploy_type`, \
-                     `service_status`, `end_point`, `ssl_end_point`, `vpc_id`, `vswitch_id`, \
-                     `create_time` and `expired_time` (milliseconds since the epoch) and \
+                     `service_status`, `end_point`, `ssl_end_point`, `sasl_end_point`, `vpc_id`, \
+                     `vswitch_id`, `create_time` and `expired_time` (milliseconds since the epoch) and \
                      `open_source_version`.",
                 ),
         ])
