@@ -3,13 +3,18 @@
 //! identity, states written without identities taken as they are) and `terraform query`
 //! (1.14+) over an instance seeded with hundreds of objects through the alikafka API,
 //! whose generated configuration imports every one of them with an empty plan after, in
-//! one GetTopicList and one GetConsumerList per Terraform command.
+//! one list call per kind (GetTopicList, GetConsumerList, DescribeSaslUsers,
+//! GetAllowedIpList) per Terraform command. SASL users are generated without a password:
+//! the test adds it, as an adopter would, and the apply sets it once per user.
 
 mod common;
 
 use std::time::Instant;
 
-use alikafka::api::{CreateConsumerGroupRequest, CreateTopicRequest, Tag};
+use alikafka::api::{
+    AllowedListType, CreateConsumerGroupRequest, CreateSaslUserRequest, CreateTopicRequest,
+    SaslUserType, SecretString, Tag, UpdateAllowedIpRequest,
+};
 use common::*;
 use serde_json::{json, Value};
 
@@ -224,9 +229,42 @@ fn seed_instance(emu: &Emulator) {
         })
         .collect();
     emu.seed_through_api(groups);
+    let users: Vec<CreateSaslUserRequest> = (0..USERS)
+        .map(|i| CreateSaslUserRequest {
+            instance_id: INSTANCE_HZ.into(),
+            username: format!("adopt-user-{i:02}"),
+            password: SecretString::new(SEEDED_PASSWORD),
+            user_type: Some(if i % 3 == 0 {
+                SaslUserType::Scram
+            } else {
+                SaslUserType::Plain
+            }),
+            mechanism: None,
+        })
+        .collect();
+    emu.seed_through_api(users);
+    let entries: Vec<UpdateAllowedIpRequest> = (0..ENTRIES)
+        .map(|i| UpdateAllowedIpRequest {
+            instance_id: INSTANCE_HZ.into(),
+            list_type: AllowedListType::Vpc,
+            port_range: if i % 2 == 0 { "9092/9092" } else { "9094/9094" }.into(),
+            add: true,
+            allowed_ips: format!("192.168.{i}.0/24"),
+            description: (i % 2 == 0).then(|| format!("Seeded entry {i}")),
+        })
+        .collect();
+    emu.seed_through_api(entries);
     assert_eq!(emu.topics(INSTANCE_HZ).len(), 300);
     assert_eq!(emu.groups(INSTANCE_HZ).len(), 20);
+    assert_eq!(emu.sasl_users(INSTANCE_HZ).len(), USERS);
+    assert_eq!(emu.allowed_ip_entries(INSTANCE_HZ).len(), ENTRIES);
 }
+
+/// SASL users and allowlist entries seeded beside the topics and groups.
+const USERS: usize = 12;
+const ENTRIES: usize = 6;
+/// The seeded users' password, which the adopting configuration gives them.
+const SEEDED_PASSWORD: &str = "Seeded-Passw0rd";
 
 /// The API calls the emulator counted since the metrics were last cleared, by action.
 fn calls(emu: &Emulator) -> Value {
@@ -322,6 +360,20 @@ list "alikafka_consumer_group" "all" {{
     instance_id = "{INSTANCE_HZ}"
   }}
 }}
+
+list "alikafka_sasl_user" "all" {{
+  provider = alikafka
+  config {{
+    instance_id = "{INSTANCE_HZ}"
+  }}
+}}
+
+list "alikafka_instance_allowed_ip_attachment" "all" {{
+  provider = alikafka
+  config {{
+    instance_id = "{INSTANCE_HZ}"
+  }}
+}}
 "#
         ),
     );
@@ -332,8 +384,40 @@ list "alikafka_consumer_group" "all" {{
     // retention that tells a topic's own settings from the defaults.
     assert_eq!(
         calls(&emu),
-        json!({"GetTopicList": 1, "GetConsumerList": 1, "GetInstanceList": 1})
+        json!({"GetTopicList": 1, "GetConsumerList": 1, "GetInstanceList": 1,
+            "DescribeSaslUsers": 1, "GetAllowedIpList": 1})
     );
+
+    let raw = std::fs::read_to_string(ws.path().join("generated.tf")).unwrap();
+    assert!(
+        !raw.contains(SEEDED_PASSWORD),
+        "a listing never carries a password"
+    );
+    // A generated user holds no password: the adopter adds the one to keep.
+    let with_passwords: String = raw
+        .lines()
+        .filter(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            // `password = null # sensitive`, as Terraform writes them.
+            !matches!(
+                words.as_slice(),
+                [
+                    "password" | "password_wo" | "password_wo_version",
+                    "=",
+                    "null",
+                    ..
+                ]
+            )
+        })
+        .map(|l| {
+            if l.starts_with("resource \"alikafka_sasl_user\"") {
+                format!("{l}\n  password = \"{SEEDED_PASSWORD}\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    ws.write_file("generated.tf", &with_passwords);
 
     let generated = std::fs::read_to_string(ws.path().join("generated.tf")).unwrap();
     let generated: String = generated
@@ -341,10 +425,50 @@ list "alikafka_consumer_group" "all" {{
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect::<Vec<_>>()
         .join("\n");
-    assert_eq!(generated.matches("import {").count(), 320);
+    assert_eq!(generated.matches("import {").count(), 320 + USERS + ENTRIES);
     let topics = generated_keys(&generated, "alikafka_topic");
     let groups = generated_keys(&generated, "alikafka_consumer_group");
     assert_eq!((topics.len(), groups.len()), (300, 20));
+    let users = generated_keys(&generated, "alikafka_sasl_user");
+    let entries = generated_keys(&generated, "alikafka_instance_allowed_ip_attachment");
+    assert_eq!((users.len(), entries.len()), (USERS, ENTRIES));
+    for keys in &users {
+        let mut chosen: Vec<&str> = keys
+            .iter()
+            .map(String::as_str)
+            .filter(|k| !["provider", "instance_id"].contains(k))
+            .collect();
+        chosen.sort_unstable();
+        // Generated: username, and type when not the default; the password is the
+        // adopter's.
+        chosen.retain(|k| *k != "type");
+        assert_eq!(chosen, ["password", "username"], "{generated}");
+    }
+    let typed = users
+        .iter()
+        .filter(|k| k.iter().any(|x| x == "type"))
+        .count();
+    assert_eq!(typed, USERS.div_ceil(3), "scram users only");
+    for keys in &entries {
+        for key in keys {
+            assert!(
+                [
+                    "provider",
+                    "instance_id",
+                    "allowed_type",
+                    "port_range",
+                    "allowed_ip",
+                    "description"
+                ]
+                .contains(&key.as_str()),
+                "{key} in\n{generated}"
+            );
+        }
+    }
+    assert_eq!(
+        generated.matches("description = \"Seeded entry").count(),
+        ENTRIES / 2
+    );
     // Minimal blocks: what the user chose, nothing the service fills in.
     let allowed = [
         "provider",
@@ -382,23 +506,46 @@ list "alikafka_consumer_group" "all" {{
     let apply_started = Instant::now();
     let applied = ws.apply().flat();
     let apply_time = apply_started.elapsed();
+    // Every user is updated once: an import cannot know its password, the apply sets it.
     assert!(
-        applied.contains("320 imported, 0 added, 0 changed, 0 destroyed"),
+        applied.contains(&format!(
+            "{} imported, 0 added, {USERS} changed, 0 destroyed",
+            320 + USERS + ENTRIES
+        )),
         "{applied}"
     );
-    // 320 imports and their reads shared one list of each kind; nothing was written.
-    assert_eq!(
-        calls(&emu),
-        json!({"GetTopicList": 1, "GetConsumerList": 1, "GetInstanceList": 1})
+    // The imports and their reads shared one list of each kind; the only writes are the
+    // users' passwords.
+    let applied_calls = calls(&emu);
+    eprintln!("apply calls: {applied_calls}");
+    assert_eq!(applied_calls["CreateSaslUser"], USERS);
+    // One list for the imports' reads, then the waits until each new password is listed
+    // (shared: several waits take one list).
+    let user_lists = applied_calls["DescribeSaslUsers"].as_u64().unwrap_or(0);
+    assert!(
+        (1..=1 + USERS as u64).contains(&user_lists),
+        "{applied_calls}"
     );
+    for (action, expected) in [
+        ("GetTopicList", 1),
+        ("GetConsumerList", 1),
+        ("GetInstanceList", 1),
+        ("GetAllowedIpList", 1),
+    ] {
+        assert_eq!(applied_calls[action], expected, "{action}: {applied_calls}");
+    }
     ws.assert_no_changes();
     assert_eq!(
         calls(&emu),
-        json!({"GetTopicList": 1, "GetConsumerList": 1})
+        json!({"GetTopicList": 1, "GetConsumerList": 1, "DescribeSaslUsers": 1,
+            "GetAllowedIpList": 1})
     );
     let identities = ws.ok(&["state", "identities", "-json"]).stdout;
     let identities: Value = serde_json::from_str(&identities).unwrap();
-    assert_eq!(identities.as_object().map(|m| m.len()), Some(320));
+    assert_eq!(
+        identities.as_object().map(|m| m.len()),
+        Some(320 + USERS + ENTRIES)
+    );
     eprintln!(
         "query test: {:.1} s (seeding {:.1} s, query -generate-config-out {:.1} s, apply {:.1} s)",
         started.elapsed().as_secs_f64(),

@@ -1624,10 +1624,19 @@ fn contract_schema() -> Value {
             "tags": attr(map_s(), "optional"),
         }}})
     };
+    // Kinds without tags have no tags filter.
+    let untagged_list_config = || {
+        json!({"block": {"attributes": {
+            "instance_id": attr(s(), "required"),
+            "name_regex": attr(s(), "optional"),
+        }}})
+    };
     json!({
         "list_resource_schemas": {
             "alikafka_topic": list_config(),
             "alikafka_consumer_group": list_config(),
+            "alikafka_sasl_user": untagged_list_config(),
+            "alikafka_instance_allowed_ip_attachment": untagged_list_config(),
         },
         "action_schemas": {
             "alikafka_consumer_offset_reset": {"block": {"attributes": {

@@ -2,7 +2,8 @@
 //! for every schema the alicloud provider's topic and consumer group have had, a state as
 //! that release wrote it (`tests/fixtures/alicloud/`, held by the alicloud stand-in of
 //! `alicloud_standin`, since the real alicloud provider cannot run here) moves into ours
-//! with a plan that shows only the move, then nothing at all, and no write to the service.
+//! with a plan that shows only the move (for a SASL user, also the update that sets its
+//! password: the password is not moved), then nothing at all, and no other write.
 //! Sources we do not take are refused with a message naming them.
 
 mod alicloud_standin;
@@ -11,8 +12,15 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use alicloud_standin::{fixture_release, fixtures, ResourceType, StandIn, CONSUMER_GROUP, TOPIC};
-use alikafka::api::{CreateConsumerGroupRequest, CreateTopicRequest, Tag};
+use alicloud_standin::{
+    fixture_release, fixtures, ResourceType, StandIn, ALLOWED_IP_ATTACHMENT, CONSUMER_GROUP,
+    SASL_ACL, SASL_USER, TOPIC,
+};
+use alikafka::api::{
+    AclOperation, AclPatternType, AclResourceType, AclSpec, AllowedListType, CreateAclRequest,
+    CreateConsumerGroupRequest, CreateSaslUserRequest, CreateTopicRequest, SaslUserType,
+    SecretString, Tag, UpdateAllowedIpRequest,
+};
 use common::*;
 use serde_json::{json, Value};
 
@@ -27,7 +35,7 @@ const DOCUMENTED: [&str; 4] = [
 /// Each workspace holds states of one alicloud release's schemas: the stand-in serves
 /// one release at a time, and each fixture here is held at a release whose schema of its
 /// type is the one it was written with (checked below).
-const CASES: [(&str, &[&str]); 5] = [
+const CASES: [(&str, &[&str]); 8] = [
     (
         "1.56.0",
         &["alikafka_topic-v1.56.0", "alikafka_consumer_group-v1.56.0"],
@@ -36,22 +44,38 @@ const CASES: [(&str, &[&str]); 5] = [
         "1.63.0",
         &["alikafka_topic-v1.63.0", "alikafka_consumer_group-v1.63.0"],
     ),
-    ("1.70.0", &["alikafka_topic-v1.70.0"]),
     (
-        "1.157.0",
+        "1.66.0",
+        &["alikafka_sasl_user-v1.66.0", "alikafka_sasl_acl-v1.66.0"],
+    ),
+    (
+        "1.70.0",
+        &["alikafka_topic-v1.70.0", "alikafka_sasl_user-v1.68.0"],
+    ),
+    (
+        "1.163.0",
         &[
             "alikafka_topic-v1.119.0",
             "alikafka_consumer_group-v1.157.0",
+            "alikafka_sasl_user-v1.159.0",
+            "alikafka_instance_allowed_ip_attachment-v1.163.0",
         ],
     ),
+    ("1.190.0", &["alikafka_sasl_user-v1.190.0"]),
+    ("1.216.0", &["alikafka_sasl_user-v1.216.0"]),
     (
-        "1.268.0",
+        "1.270.0",
         &[
             "alikafka_topic-v1.262.1",
             "alikafka_consumer_group-v1.268.0",
+            "alikafka_sasl_user-v1.266.0",
+            "alikafka_sasl_acl-v1.270.0",
         ],
     ),
 ];
+
+/// The password the alicloud fixtures hold (in clear) and the service lists.
+const FIXTURE_PASSWORD: &str = "alicloud-fixture-Passw0rd";
 
 /// What the user writes for each object after the move: the alicloud arguments in our
 /// resource's terms (`description` is `remark`; `configs` are the settings that differ
@@ -98,6 +122,58 @@ fn our_block(fixture: &str) -> &'static str {
             r#"  consumer_id = "alicloud-billing-1268"
   remark      = "Billing readers""#
         }
+        // `password` (kept in our state, sensitive), as on Terraform before 1.11.
+        "alikafka_sasl_user-v1.66.0" => {
+            r#"  username = "alicloud-app-1660"
+  password = "alicloud-fixture-Passw0rd""#
+        }
+        // `password_wo` (kept nowhere) with its version.
+        "alikafka_sasl_user-v1.68.0" => {
+            r#"  username            = "alicloud-app-1680"
+  password_wo         = "alicloud-fixture-Passw0rd"
+  password_wo_version = 1"#
+        }
+        "alikafka_sasl_user-v1.159.0" => {
+            r#"  username            = "alicloud-app-1159"
+  type                = "scram"
+  password_wo         = "alicloud-fixture-Passw0rd"
+  password_wo_version = 1"#
+        }
+        "alikafka_sasl_user-v1.190.0" => {
+            r#"  username            = "alicloud-app-1190"
+  password_wo         = "alicloud-fixture-Passw0rd"
+  password_wo_version = 1"#
+        }
+        "alikafka_sasl_user-v1.216.0" => {
+            r#"  username            = "alicloud-app-1216"
+  password_wo         = "alicloud-fixture-Passw0rd"
+  password_wo_version = 1"#
+        }
+        "alikafka_sasl_user-v1.266.0" => {
+            r#"  username            = "alicloud-app-1266"
+  type                = "scram"
+  password_wo         = "alicloud-fixture-Passw0rd"
+  password_wo_version = 1"#
+        }
+        "alikafka_sasl_acl-v1.66.0" => {
+            r#"  username                  = "alicloud-app-1660"
+  acl_resource_type         = "Topic"
+  acl_resource_name         = "alicloud-orders-1560"
+  acl_resource_pattern_type = "LITERAL"
+  acl_operation_type        = "Write""#
+        }
+        "alikafka_sasl_acl-v1.270.0" => {
+            r#"  username                  = "alicloud-app-1266"
+  acl_resource_type         = "Group"
+  acl_resource_name         = "alicloud-"
+  acl_resource_pattern_type = "PREFIXED"
+  acl_operation_type        = "Read""#
+        }
+        "alikafka_instance_allowed_ip_attachment-v1.163.0" => {
+            r#"  allowed_type = "vpc"
+  port_range   = "9092/9092"
+  allowed_ip   = "192.168.10.0/24""#
+        }
         other => panic!("no block for {other}"),
     }
 }
@@ -116,11 +192,20 @@ fn attributes(state: &Value) -> &Value {
 }
 
 fn kind_of(fixture: &str) -> (&'static ResourceType, &'static str) {
-    if fixture.starts_with("alikafka_topic") {
-        (&TOPIC, "alikafka_topic")
-    } else {
-        (&CONSUMER_GROUP, "alikafka_consumer_group")
-    }
+    let kinds: [(&'static ResourceType, &'static str); 5] = [
+        (&TOPIC, "alikafka_topic"),
+        (&CONSUMER_GROUP, "alikafka_consumer_group"),
+        (&SASL_USER, "alikafka_sasl_user"),
+        (&SASL_ACL, "alikafka_sasl_acl"),
+        (
+            &ALLOWED_IP_ATTACHMENT,
+            "alikafka_instance_allowed_ip_attachment",
+        ),
+    ];
+    kinds
+        .into_iter()
+        .find(|(_, ours)| fixture.starts_with(&format!("{ours}-")))
+        .unwrap_or_else(|| panic!("no kind for {fixture}"))
 }
 
 fn tags_of(attributes: &Value) -> Vec<Tag> {
@@ -137,6 +222,9 @@ fn tags_of(attributes: &Value) -> Vec<Tag> {
 fn create_remote_objects(emu: &Emulator) {
     let mut topics = Vec::new();
     let mut groups = Vec::new();
+    let mut users = Vec::new();
+    let mut acls = Vec::new();
+    let mut entries = Vec::new();
     for (_, names) in CASES {
         for name in names {
             let state = fixture(name);
@@ -163,6 +251,42 @@ fn create_remote_objects(emu: &Emulator) {
                     min_insync_replicas: replicas("min.insync.replicas"),
                     tags: tags_of(a),
                 });
+            } else if name.starts_with("alikafka_sasl_user") {
+                let scram = text("type").as_deref() == Some("scram");
+                users.push(CreateSaslUserRequest {
+                    instance_id: INSTANCE_HZ.into(),
+                    username: text("username").unwrap(),
+                    password: SecretString::new(text("password").unwrap()),
+                    user_type: Some(if scram {
+                        SaslUserType::Scram
+                    } else {
+                        SaslUserType::Plain
+                    }),
+                    mechanism: None,
+                });
+            } else if name.starts_with("alikafka_sasl_acl") {
+                let field = |k: &str| text(k).unwrap();
+                acls.push(CreateAclRequest(AclSpec {
+                    instance_id: INSTANCE_HZ.into(),
+                    username: field("username"),
+                    resource_type: AclResourceType::parse(&field("acl_resource_type")).unwrap(),
+                    resource_name: field("acl_resource_name"),
+                    pattern_type: AclPatternType::parse(&field("acl_resource_pattern_type"))
+                        .unwrap(),
+                    operation_type: AclOperation::parse(&field("acl_operation_type")).unwrap(),
+                    operation_types: Vec::new(),
+                    permission_type: None,
+                    host: None,
+                }));
+            } else if name.starts_with("alikafka_instance_allowed_ip_attachment") {
+                entries.push(UpdateAllowedIpRequest {
+                    instance_id: INSTANCE_HZ.into(),
+                    list_type: AllowedListType::Vpc,
+                    port_range: text("port_range").unwrap(),
+                    add: true,
+                    allowed_ips: text("allowed_ip").unwrap(),
+                    description: None,
+                });
             } else {
                 groups.push(CreateConsumerGroupRequest {
                     instance_id: INSTANCE_HZ.into(),
@@ -175,6 +299,9 @@ fn create_remote_objects(emu: &Emulator) {
     }
     emu.seed_through_api(topics);
     emu.seed_through_api(groups);
+    emu.seed_through_api(users);
+    emu.seed_through_api(acls);
+    emu.seed_through_api(entries);
 }
 
 /// A working directory holding `states` (merged into one state file) with our provider
@@ -213,9 +340,6 @@ fn every_alicloud_schema_moves_with_only_the_move_planned() {
     let all: Vec<String> = fixtures()
         .into_iter()
         .map(|(file, _)| file.trim_end_matches(".tfstate").to_owned())
-        .filter(|name| {
-            name.starts_with("alikafka_topic") || name.starts_with("alikafka_consumer_group")
-        })
         .collect();
     assert_eq!(
         {
@@ -268,11 +392,41 @@ fn every_alicloud_schema_moves_with_only_the_move_planned() {
         assert_eq!(changes.len(), names.len(), "{release}: {plan}");
         for change in &changes {
             let address = change["address"].as_str().unwrap_or_default();
-            assert_eq!(
-                change["change"]["actions"],
-                json!(["no-op"]),
-                "{release} {address}: {change}"
-            );
+            if address.starts_with("alikafka_sasl_user.") {
+                // The password is not moved (it may be write-only): the configured one is
+                // set once, as after an import. Nothing else changes.
+                assert_eq!(
+                    change["change"]["actions"],
+                    json!(["update"]),
+                    "{release} {address}: {change}"
+                );
+                let (before, after) = (&change["change"]["before"], &change["change"]["after"]);
+                let changed: Vec<&String> = after
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, v)| before[k.as_str()] != **v)
+                    .map(|(k, _)| k)
+                    .collect();
+                assert!(
+                    changed
+                        .iter()
+                        .all(|k| ["password", "password_wo_version", "password_set_at"]
+                            .contains(&k.as_str())),
+                    "{release} {address}: {changed:?}"
+                );
+                assert_eq!(before["password"], Value::Null, "{release} {address}");
+                assert_eq!(
+                    change["change"]["after_unknown"]["password_set_at"], true,
+                    "{release} {address}"
+                );
+            } else {
+                assert_eq!(
+                    change["change"]["actions"],
+                    json!(["no-op"]),
+                    "{release} {address}: {change}"
+                );
+            }
             let from = change["previous_address"].as_str().unwrap_or_default();
             assert!(
                 from.starts_with("alicloud_alikafka_") && from.ends_with(".this"),
@@ -280,7 +434,12 @@ fn every_alicloud_schema_moves_with_only_the_move_planned() {
             );
         }
         let text = ws.ok(&["show", "-no-color", "tfplan"]).flat();
-        assert!(text.contains("has moved to alikafka_"), "{release}: {text}");
+        // A move alone reads "has moved to"; a move with an update, "(moved from ...)".
+        assert!(
+            text.contains("has moved to alikafka_")
+                || text.contains("(moved from alicloud_alikafka_"),
+            "{release}: {text}"
+        );
         ws.apply();
         ws.assert_no_changes();
         let identities: Value =
@@ -289,6 +448,19 @@ fn every_alicloud_schema_moves_with_only_the_move_planned() {
             let (_, ours) = kind_of(name);
             let identity = &identities[format!("{ours}.this")];
             assert_eq!(identity["instance_id"], INSTANCE_HZ, "{name}: {identities}");
+        }
+        for name in names.iter().filter(|n| n.starts_with("alikafka_sasl_user")) {
+            let user = ws.resource_values("alikafka_sasl_user.this");
+            let expected = if *name == "alikafka_sasl_user-v1.66.0" {
+                json!(FIXTURE_PASSWORD)
+            } else {
+                Value::Null
+            };
+            assert_eq!(
+                user["password"], expected,
+                "{name}: only `password` is kept"
+            );
+            assert!(user["password_set_at"].is_string(), "{name}: {user}");
         }
         if names.contains(&"alikafka_topic-v1.262.1") {
             let moved = ws.resource_values("alikafka_topic.this");
@@ -300,10 +472,23 @@ fn every_alicloud_schema_moves_with_only_the_move_planned() {
             );
         }
     }
-    // Moves and the plans after them only read.
+    // Moves and the plans after them only read, but for the one CreateSaslUser of each
+    // moved user that sets its configured password.
     let metrics = emu.metrics();
+    let users = CASES
+        .iter()
+        .flat_map(|(_, names)| names.iter())
+        .filter(|n| n.starts_with("alikafka_sasl_user"))
+        .count();
     for (action, m) in metrics["actions"].as_object().into_iter().flatten() {
-        assert!(action.starts_with("Get"), "{action} was called: {metrics}");
+        if action == "CreateSaslUser" {
+            assert_eq!(m["requests"], users as u64, "{metrics}");
+        } else {
+            assert!(
+                action.starts_with("Get") || action.starts_with("Describe"),
+                "{action} was called: {metrics}"
+            );
+        }
         assert_eq!(m["failed"], 0, "{action}: {metrics}");
     }
     eprintln!("moved test: {:.1} s", started.elapsed().as_secs_f64());

@@ -19,12 +19,31 @@
 //!   `tags` (1.63.0), `description` (1.157.0) or `remark` (1.268.0; the same value, both
 //!   read from the service's `Remark`), `region_id` and `create_time` (1.268.0), `timeouts`.
 //!
+//! - `alicloud_alikafka_sasl_user` (1.66.0 to today): `instance_id`, `username`,
+//!   `password` (in clear, sensitive), `kms_encrypted_password` and
+//!   `kms_encryption_context`, `type` (1.159.0; absent before: `plain`), `mechanism` and
+//!   `timeouts` (1.266.0; `mechanism` `""` when not set). The password is never taken:
+//!   the move cannot see the configuration, so it cannot tell whether it will be
+//!   `password` (kept in our state) or `password_wo` (kept nowhere). The moved user is
+//!   then as after an import: the plan after the move shows an update that sets the
+//!   configured password once (`password_set_at` known after apply).
+//! - `alicloud_alikafka_sasl_acl` (1.66.0 to today): `instance_id`, `username` and the
+//!   four `acl_*` key fields (spelled as the API takes them; read in any case), and from
+//!   1.270.0 `acl_operation_types`, `acl_permission_type`, `host` and `timeouts`.
+//! - `alicloud_alikafka_instance_allowed_ip_attachment` (1.163.0 to today):
+//!   `instance_id`, `allowed_type`, `port_range`, `allowed_ip`, `timeouts`; it has no
+//!   description (null here, as the service reads an entry added without one).
+//!
 //! Empty maps and remarks become null, as our resources read them, so a configuration
 //! that leaves them out plans nothing.
 
 use serde_json::Value as Json;
 
+use super::lifecycle::Listed;
+use super::resource_allowed_ip_attachment::AllowedIps;
+use super::resource_sasl_acl::Acls;
 use super::support;
+use crate::api::{AclOperation, AclPatternType, AclPermission, AclResourceType};
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{Context, MoveStateRequest};
@@ -34,6 +53,9 @@ use crate::tfplugin::schema::Schema;
 pub const ALICLOUD: &str = "aliyun/alicloud";
 pub const ALICLOUD_TOPIC: &str = "alicloud_alikafka_topic";
 pub const ALICLOUD_CONSUMER_GROUP: &str = "alicloud_alikafka_consumer_group";
+pub const ALICLOUD_SASL_USER: &str = "alicloud_alikafka_sasl_user";
+pub const ALICLOUD_SASL_ACL: &str = "alicloud_alikafka_sasl_acl";
+pub const ALICLOUD_ALLOWED_IP: &str = "alicloud_alikafka_instance_allowed_ip_attachment";
 
 /// `alikafka_topic` from `alicloud_alikafka_topic`; `None` for any other source.
 pub fn topic(
@@ -108,6 +130,103 @@ pub fn consumer_group(
     )))
 }
 
+/// `alikafka_sasl_user` from `alicloud_alikafka_sasl_user`, without its password (see the
+/// module's notes); `None` for any other source.
+pub fn sasl_user(schema: &Schema, req: &MoveStateRequest) -> Result<Option<Value>, Diagnostics> {
+    if !req.is_from(ALICLOUD, ALICLOUD_SASL_USER) {
+        return Ok(None);
+    }
+    let source = Source::of(req)?;
+    let (instance_id, name) = (source.name("instance_id")?, source.name("username")?);
+    let user_type = source
+        .string("type")
+        .filter(|t| !t.is_empty())
+        .map_or_else(|| "plain".to_string(), |t| t.to_ascii_lowercase());
+    let mechanism = source.string("mechanism").filter(|m| !m.is_empty());
+    Ok(Some(support::object_with(
+        schema,
+        &[
+            ("id", Value::from(format!("{instance_id}:{name}"))),
+            ("instance_id", Value::from(instance_id)),
+            ("username", Value::from(name)),
+            ("type", Value::from(user_type)),
+            ("mechanism", Value::from(mechanism)),
+            ("timeouts", source.timeouts(schema)),
+        ],
+    )))
+}
+
+/// `alikafka_sasl_acl` from `alicloud_alikafka_sasl_acl`; `None` for any other source.
+pub fn sasl_acl(schema: &Schema, req: &MoveStateRequest) -> Result<Option<Value>, Diagnostics> {
+    if !req.is_from(ALICLOUD, ALICLOUD_SASL_ACL) {
+        return Ok(None);
+    }
+    let source = Source::of(req)?;
+    let resource_type = source.value("acl_resource_type", AclResourceType::parse_loose)?;
+    let pattern_type = source.value("acl_resource_pattern_type", AclPatternType::parse_loose)?;
+    let operation_type = source.value("acl_operation_type", AclOperation::parse_loose)?;
+    let permission_type = match source
+        .string("acl_permission_type")
+        .filter(|p| !p.is_empty())
+    {
+        Some(_) => source.value("acl_permission_type", AclPermission::parse_loose)?,
+        None => AclPermission::Allow,
+    };
+    let operation_types = source
+        .string("acl_operation_types")
+        .filter(|list| !list.trim().is_empty());
+    let host = source
+        .string("host")
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "*".to_string());
+    let mut state = support::object_with(
+        schema,
+        &[
+            ("instance_id", Value::from(source.name("instance_id")?)),
+            ("username", Value::from(source.name("username")?)),
+            ("acl_resource_type", Value::from(resource_type.as_str())),
+            (
+                "acl_resource_name",
+                Value::from(source.name("acl_resource_name")?),
+            ),
+            (
+                "acl_resource_pattern_type",
+                Value::from(pattern_type.as_str()),
+            ),
+            ("acl_operation_type", Value::from(operation_type.as_str())),
+            ("acl_operation_types", Value::from(operation_types)),
+            ("acl_permission_type", Value::from(permission_type.as_str())),
+            ("host", Value::from(host)),
+            ("timeouts", source.timeouts(schema)),
+        ],
+    );
+    let key = Acls::key(&state).ok_or_else(|| source.invalid("an ACL key"))?;
+    state.set_attr("id", Value::from(Acls::id(&key)));
+    Ok(Some(state))
+}
+
+/// `alikafka_instance_allowed_ip_attachment` from
+/// `alicloud_alikafka_instance_allowed_ip_attachment`; `None` for any other source.
+pub fn allowed_ip(schema: &Schema, req: &MoveStateRequest) -> Result<Option<Value>, Diagnostics> {
+    if !req.is_from(ALICLOUD, ALICLOUD_ALLOWED_IP) {
+        return Ok(None);
+    }
+    let source = Source::of(req)?;
+    let mut state = support::object_with(
+        schema,
+        &[
+            ("instance_id", Value::from(source.name("instance_id")?)),
+            ("allowed_type", Value::from(source.name("allowed_type")?)),
+            ("port_range", Value::from(source.name("port_range")?)),
+            ("allowed_ip", Value::from(source.name("allowed_ip")?)),
+            ("timeouts", source.timeouts(schema)),
+        ],
+    );
+    let key = AllowedIps::key(&state).ok_or_else(|| source.invalid("an allowed_type"))?;
+    state.set_attr("id", Value::from(AllowedIps::id(&key)));
+    Ok(Some(state))
+}
+
 /// The stored attributes of the alicloud resource being moved.
 struct Source<'a> {
     type_name: &'a str,
@@ -163,6 +282,22 @@ impl<'a> Source<'a> {
                 ),
             )),
         }
+    }
+
+    /// A documented value (read in any case), or the move fails naming the attribute.
+    fn value<T>(&self, name: &str, parse: fn(&str) -> Option<T>) -> Result<T, Diagnostics> {
+        let text = self.name(name)?;
+        parse(&text).ok_or_else(|| self.invalid(&format!("a documented {name} ({text:?})")))
+    }
+
+    fn invalid(&self, what: &str) -> Diagnostics {
+        Diagnostics::error(
+            "Invalid alicloud state",
+            format!(
+                "The state of {} does not hold {what}. Import the object instead of moving it.",
+                self.type_name
+            ),
+        )
     }
 
     /// A whole number, as the SDK stores TypeInt (a JSON number; some tools write strings).
@@ -224,7 +359,10 @@ impl<'a> Source<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::resource_allowed_ip_attachment::AllowedIpResource;
     use crate::provider::resource_consumer_group::ConsumerGroupResource;
+    use crate::provider::resource_sasl_acl::SaslAclResource;
+    use crate::provider::resource_sasl_user::SaslUserResource;
     use crate::provider::resource_topic::TopicResource;
     use crate::provider::Shared;
     use crate::tfplugin::framework::{ProviderAddress, Resource};
@@ -296,6 +434,71 @@ mod tests {
             .expect("taken");
         assert!(moved.attr("remark").is_null());
         assert_eq!(moved.attr("id"), &Value::from("i-1:g"));
+    }
+
+    #[test]
+    fn sasl_users_move_without_their_password() {
+        let schema = SaslUserResource::new(Shared::default()).schema();
+        let first = json!({"id": "i-1:app", "instance_id": "i-1", "username": "app",
+            "password": "alicloud-Passw0rd", "kms_encrypted_password": null,
+            "kms_encryption_context": null});
+        let moved = sasl_user(&schema, &request(ALICLOUD_SASL_USER, 0, first))
+            .unwrap()
+            .expect("taken");
+        moved.conforms_to(&schema.value_type()).unwrap();
+        assert_eq!(moved.attr("type"), &Value::from("plain"));
+        assert!(moved.attr("password").is_null() && moved.attr("password_set_at").is_null());
+        assert!(!format!("{moved:?}").contains("alicloud-Passw0rd"));
+        let latest = json!({"id": "i-1:app", "instance_id": "i-1", "username": "app",
+            "password": "alicloud-Passw0rd", "type": "SCRAM", "mechanism": "",
+            "timeouts": {"create": "7m"}});
+        let moved = sasl_user(&schema, &request(ALICLOUD_SASL_USER, 0, latest))
+            .unwrap()
+            .expect("taken");
+        assert_eq!(moved.attr("type"), &Value::from("scram"));
+        assert!(moved.attr("mechanism").is_null());
+        assert_eq!(moved.attr("timeouts").attr("create"), &Value::from("7m"));
+        assert_eq!(moved.attr("id"), &Value::from("i-1:app"));
+    }
+
+    #[test]
+    fn acls_and_allowlist_entries_keep_the_alicloud_id() {
+        let schema = SaslAclResource::new(Shared::default()).schema();
+        let acl = json!({"id": "i-1:app:Topic:orders:LITERAL:Write", "instance_id": "i-1",
+            "username": "app", "acl_resource_type": "topic", "acl_resource_name": "orders",
+            "acl_resource_pattern_type": "literal", "acl_operation_type": "write",
+            "host": "*"});
+        let moved = sasl_acl(&schema, &request(ALICLOUD_SASL_ACL, 0, acl))
+            .unwrap()
+            .expect("taken");
+        moved.conforms_to(&schema.value_type()).unwrap();
+        assert_eq!(
+            moved.attr("id"),
+            &Value::from("i-1:app:Topic:orders:LITERAL:Write")
+        );
+        assert_eq!(moved.attr("acl_permission_type"), &Value::from("ALLOW"));
+        let unknown_op = json!({"instance_id": "i-1", "username": "app",
+            "acl_resource_type": "Topic", "acl_resource_name": "orders",
+            "acl_resource_pattern_type": "LITERAL", "acl_operation_type": "Erase"});
+        let refused = sasl_acl(&schema, &request(ALICLOUD_SASL_ACL, 0, unknown_op)).unwrap_err();
+        assert!(
+            refused.to_string().contains("acl_operation_type"),
+            "{refused}"
+        );
+
+        let schema = AllowedIpResource::new(Shared::default()).schema();
+        let entry = json!({"id": "i-1:vpc:9092/9092:10.0.0.0/8", "instance_id": "i-1",
+            "allowed_type": "vpc", "port_range": "9092/9092", "allowed_ip": "10.0.0.0/8",
+            "timeouts": null});
+        let moved = allowed_ip(&schema, &request(ALICLOUD_ALLOWED_IP, 0, entry))
+            .unwrap()
+            .expect("taken");
+        moved.conforms_to(&schema.value_type()).unwrap();
+        assert_eq!(
+            moved.attr("id"),
+            &Value::from("i-1:vpc:9092/9092:10.0.0.0/8")
+        );
+        assert!(moved.attr("description").is_null());
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub trait Queryable: Listed {
     /// The plural in descriptions: `topics`.
     const PLURAL: &'static str;
 
+    /// Whether the objects carry tags: only then does the `config` block offer a `tags`
+    /// filter.
+    const TAGGED: bool = true;
+
     /// The list holding every object of `instance_id`.
     fn instance_list(instance_id: &str) -> Self::Query;
 
@@ -43,7 +47,11 @@ pub trait Queryable: Listed {
     /// `name_regex`.
     fn name(item: &Item<Self>) -> &str;
 
-    fn tags(item: &Item<Self>) -> &[Tag];
+    /// The object's tags (none for a kind that has none).
+    fn tags(item: &Item<Self>) -> &[Tag] {
+        let _ = item;
+        &[]
+    }
 
     /// Looked up once per listing.
     async fn adoption(ctx: &Context, kafka: &Kafka, instance_id: &str) -> Self::Adoption;
@@ -78,9 +86,9 @@ impl<L: Queryable> ListOf<L> {
     }
 }
 
-/// The `config` block: the instance, and filters by name and tags.
-pub fn config_schema(plural: &str, type_name: &str) -> Schema {
-    Schema::new(vec![
+/// The `config` block: the instance, and filters by name and (for a `tagged` kind) tags.
+pub fn config_schema(plural: &str, type_name: &str, tagged: bool) -> Schema {
+    let mut attributes = vec![
         instance_id_attribute(&format!("whose {plural} are listed")),
         Attribute::string("name_regex")
             .optional()
@@ -90,13 +98,17 @@ pub fn config_schema(plural: &str, type_name: &str) -> Schema {
                  syntax](https://docs.rs/regex/latest/regex/#syntax), unanchored). An \
                  invalid expression is an error before anything is listed."
             )),
-        Attribute::new("tags", Type::map(Type::String))
-            .optional()
-            .markdown_description(format!(
-                "Only the {plural} that carry all these tags, each with the given value."
-            )),
-    ])
-    .description(Description::markdown(format!(
+    ];
+    if tagged {
+        attributes.push(
+            Attribute::new("tags", Type::map(Type::String))
+                .optional()
+                .markdown_description(format!(
+                    "Only the {plural} that carry all these tags, each with the given value."
+                )),
+        );
+    }
+    Schema::new(attributes).description(Description::markdown(format!(
         "Lists the {plural} of a Message Queue for Apache Kafka instance for `terraform \
          query`, each with its identity and, when asked (as `-generate-config-out` does), the \
          state an import of it would write: a `{type_name}` resource block and an `import` \
@@ -111,7 +123,7 @@ impl<L: Queryable> ListResource for ListOf<L> {
     }
 
     fn schema(&self) -> Schema {
-        config_schema(L::PLURAL, L::KIND.type_name)
+        config_schema(L::PLURAL, L::KIND.type_name, L::TAGGED)
     }
 
     async fn list(
@@ -157,9 +169,14 @@ mod tests {
 
     #[test]
     fn the_config_block_is_sound_and_documented() {
-        let schema = config_schema("topics", "alikafka_topic");
+        let schema = config_schema("topics", "alikafka_topic", true);
         support::assert_sound_and_documented(&schema);
         assert!(schema.attribute("instance_id").is_some_and(|a| a.required));
+        assert!(schema.attribute("tags").is_some());
         assert!(schema.block.description.text.contains("`alikafka_topic`"));
+        let untagged = config_schema("SASL users", "alikafka_sasl_user", false);
+        support::assert_sound_and_documented(&untagged);
+        assert!(untagged.attribute("tags").is_none());
+        assert!(untagged.attribute("name_regex").is_some());
     }
 }

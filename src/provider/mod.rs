@@ -29,8 +29,10 @@ pub mod identity;
 pub mod journal;
 pub mod kafka;
 pub mod lifecycle;
+pub mod list_allowed_ip_attachment;
 pub mod list_common;
 pub mod list_consumer_group;
+pub mod list_sasl_user;
 pub mod list_topic;
 pub mod lists;
 pub mod names;
@@ -229,6 +231,8 @@ impl ProviderDef for AlikafkaProvider {
         vec![
             list_topic::list_resource(self.shared.clone()),
             list_consumer_group::list_resource(self.shared.clone()),
+            list_sasl_user::list_resource(self.shared.clone()),
+            list_allowed_ip_attachment::list_resource(self.shared.clone()),
         ]
     }
 

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::access::{self, AllowedIpKey};
+use super::from_alicloud;
 use super::identity;
 use super::journal;
 use super::kafka::Scope;
@@ -22,8 +23,8 @@ use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::validators::one_of;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, ReadRequest, Resource, Timeouts,
-    UpdateRequest,
+    ApplyError, Context, CreateRequest, DeleteRequest, MoveStateRequest, ReadRequest, Resource,
+    Timeouts, UpdateRequest,
 };
 use crate::tfplugin::schema::{Attribute, Description, IdentitySchema, Schema};
 
@@ -237,6 +238,14 @@ impl Resource for AllowedIpResource {
         let request = spec.request(false)?;
         let kafka = self.shared.kafka()?;
         lifecycle::delete::<AllowedIps, _>(ctx, &kafka, &req.prior_state, &request).await
+    }
+
+    async fn move_state(
+        &self,
+        _: &Context,
+        req: &MoveStateRequest,
+    ) -> Result<Option<Value>, Diagnostics> {
+        from_alicloud::allowed_ip(&self.schema(), req)
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {

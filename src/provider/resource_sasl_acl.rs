@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::access::{self, AclKey, ANY, DEFAULT_PERMISSION};
+use super::from_alicloud;
 use super::identity;
 use super::journal;
 use super::kafka::Scope;
@@ -24,8 +25,8 @@ use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::validators::one_of;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, ReadRequest, Resource, Timeouts,
-    UpdateRequest,
+    ApplyError, Context, CreateRequest, DeleteRequest, MoveStateRequest, ReadRequest, Resource,
+    Timeouts, UpdateRequest,
 };
 use crate::tfplugin::schema::{Attribute, Description, IdentitySchema, Schema};
 
@@ -384,6 +385,14 @@ impl Resource for SaslAclResource {
         let request = DeleteAclRequest(fields.spec()?);
         let kafka = self.shared.kafka()?;
         lifecycle::delete::<Acls, _>(ctx, &kafka, &req.prior_state, &request).await
+    }
+
+    async fn move_state(
+        &self,
+        _: &Context,
+        req: &MoveStateRequest,
+    ) -> Result<Option<Value>, Diagnostics> {
+        from_alicloud::sasl_acl(&self.schema(), req)
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::access::{self, UserKey, USER_TYPES};
+use super::from_alicloud;
 use super::identity;
 use super::journal;
 use super::kafka::Scope;
@@ -27,8 +28,8 @@ use crate::tfplugin::cty::{AttributePath, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::validators::one_of;
 use crate::tfplugin::framework::{
-    ApplyError, Context, CreateRequest, DeleteRequest, Plan, PlanRequest, ReadRequest, Resource,
-    Timeouts, UpdateRequest,
+    ApplyError, Context, CreateRequest, DeleteRequest, MoveStateRequest, Plan, PlanRequest,
+    ReadRequest, Resource, Timeouts, UpdateRequest,
 };
 use crate::tfplugin::schema::{Attribute, Description, IdentitySchema, Schema};
 
@@ -482,6 +483,14 @@ impl Resource for SaslUserResource {
         };
         let kafka = self.shared.kafka()?;
         lifecycle::delete::<SaslUsers, _>(ctx, &kafka, &req.prior_state, &request).await
+    }
+
+    async fn move_state(
+        &self,
+        _: &Context,
+        req: &MoveStateRequest,
+    ) -> Result<Option<Value>, Diagnostics> {
+        from_alicloud::sasl_user(&self.schema(), req)
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
