@@ -3,10 +3,20 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use alikafka::api::{resolve, process_env, Client, ClientConfig, ConfigInputs, GetTopicListRequest};
+//! use alikafka::api::{
+//!     process_env, resolve, Client, ClientConfig, ConfigInputs, CredentialsProvider,
+//!     FetchSettings, GetTopicListRequest,
+//! };
 //! let resolved = resolve(&ConfigInputs::default(), &process_env)?;
 //! let config = ClientConfig { endpoint: resolved.endpoint.clone(), ..ClientConfig::new(resolved.region.clone()) };
-//! let client = Client::new(config, resolved.credentials)?;
+//! // Static keys are used as they are; roles, OIDC and the ECS metadata service are
+//! // fetched once for the process and refreshed before they expire.
+//! let credentials = CredentialsProvider::shared(
+//!     resolved.source,
+//!     resolved.credentials_source,
+//!     FetchSettings::default(),
+//! )?;
+//! let client = Client::with_credentials(config, credentials)?;
 //! let req = GetTopicListRequest { instance_id: "alikafka_post-cn-emulator01".into(), ..Default::default() };
 //! let topics = client.get_all_topics(&req, None).await?;
 //! # Ok(()) }
