@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::diag;
 use super::support;
-use super::tags::TagMap;
-use crate::api::{ApiError, ConsumerInfo, SaslUser, Tag, TopicInfo};
+use super::tags::{TagMap, Tagged};
+use crate::api::{ApiError, Tag};
 use crate::tfplugin::cty::{AttributePath, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::schema::Attribute;
@@ -160,33 +160,6 @@ pub fn list_result<T: Tagged>(
         result.push(("tags", config.attr("tags").clone()));
     }
     Value::object(result)
-}
-
-/// Listed objects that carry tags.
-pub trait Tagged {
-    /// Whether the kind takes tags at all (its data source then has a `tags` filter).
-    const TAGGABLE: bool = true;
-    fn tags(&self) -> &[Tag];
-}
-
-/// SASL users take no tags.
-impl Tagged for SaslUser {
-    const TAGGABLE: bool = false;
-    fn tags(&self) -> &[Tag] {
-        &[]
-    }
-}
-
-impl Tagged for TopicInfo {
-    fn tags(&self) -> &[Tag] {
-        &self.tags
-    }
-}
-
-impl Tagged for ConsumerInfo {
-    fn tags(&self) -> &[Tag] {
-        &self.tags
-    }
 }
 
 /// The `instance_id` argument every issue-9 data source has.

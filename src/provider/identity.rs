@@ -33,9 +33,9 @@ pub fn schema<L: Listed>(resource: &Schema) -> IdentitySchema {
 
 /// The import ID an identity stands for, for kinds whose import by ID does more than set
 /// the key (it asks the service which type a user has, or checks the ID's fields): their
-/// `import_by_identity` is then their import of this ID. None when the identity does not
-/// locate an object (a required attribute missing or invalid).
-pub fn import_id<L: Listed>(resource: &Schema, identity: &Value) -> Option<String> {
+/// `import_by_identity` is then their import of this ID. When the identity does not
+/// locate an object (a required attribute missing or invalid): an error saying so.
+pub fn import_id<L: Listed>(resource: &Schema, identity: &Value) -> Result<String, Diagnostics> {
     let mut state = support::object_with(resource, &[]);
     for name in L::identity_attributes()
         .into_iter()
@@ -43,7 +43,9 @@ pub fn import_id<L: Listed>(resource: &Schema, identity: &Value) -> Option<Strin
     {
         state.set_attr(name, identity.attr(name).clone());
     }
-    L::key(&state).map(|key| L::id(&key))
+    L::key(&state)
+        .map(|key| L::id(&key))
+        .ok_or_else(incomplete::<L>)
 }
 
 /// The error of an identity that locates no object.

@@ -28,7 +28,6 @@ impl Queryable for AllowedIps {
     type Adoption = ();
 
     const PLURAL: &'static str = "allowlist entries";
-    const TAGGED: bool = false;
 
     fn instance_list(instance_id: &str) -> AllowedIpsOf {
         AllowedIpsOf(instance_id.to_owned())

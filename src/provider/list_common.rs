@@ -19,8 +19,8 @@ use super::data_source_common::{instance_id_attribute, read_error, valid_regex, 
 use super::kafka::{Kafka, Scope};
 use super::lifecycle::{Item, Listed};
 use super::support;
+use super::tags::Tagged;
 use super::Shared;
-use crate::api::Tag;
 use crate::tfplugin::cty::{Type, Value};
 use crate::tfplugin::diagnostics::Diagnostics;
 use crate::tfplugin::framework::{Context, ListItem, ListRequest, ListResource, ListSink};
@@ -36,22 +36,12 @@ pub trait Queryable: Listed {
     /// The plural in descriptions: `topics`.
     const PLURAL: &'static str;
 
-    /// Whether the objects carry tags: only then does the `config` block offer a `tags`
-    /// filter.
-    const TAGGED: bool = true;
-
     /// The list holding every object of `instance_id`.
     fn instance_list(instance_id: &str) -> Self::Query;
 
     /// The object's name on its instance: shown by `terraform query`, matched by
     /// `name_regex`.
     fn name(item: &Item<Self>) -> &str;
-
-    /// The object's tags (none for a kind that has none).
-    fn tags(item: &Item<Self>) -> &[Tag] {
-        let _ = item;
-        &[]
-    }
 
     /// Looked up once per listing.
     async fn adoption(ctx: &Context, kafka: &Kafka, instance_id: &str) -> Self::Adoption;
@@ -117,13 +107,16 @@ pub fn config_schema(plural: &str, type_name: &str, tagged: bool) -> Schema {
 }
 
 #[async_trait]
-impl<L: Queryable> ListResource for ListOf<L> {
+impl<L: Queryable> ListResource for ListOf<L>
+where
+    Item<L>: Tagged,
+{
     fn type_name(&self) -> &'static str {
         L::KIND.type_name
     }
 
     fn schema(&self) -> Schema {
-        config_schema(L::PLURAL, L::KIND.type_name, L::TAGGED)
+        config_schema(L::PLURAL, L::KIND.type_name, Item::<L>::TAGGABLE)
     }
 
     async fn list(
@@ -151,7 +144,7 @@ impl<L: Queryable> ListResource for ListOf<L> {
             support::object_with(&self.resource, &[("instance_id", Value::from(instance_id))]);
         for item in items.iter() {
             let name = L::name(item);
-            if !filter.keeps(name, L::tags(item)) {
+            if !filter.keeps(name, item.tags()) {
                 continue;
             }
             let state = L::adopted_state(&base, item, kafka.scope(), &adoption);

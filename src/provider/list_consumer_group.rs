@@ -12,7 +12,7 @@ use super::list_common::{ListOf, Queryable};
 use super::lists::GroupsOf;
 use super::resource_consumer_group::{ConsumerGroupResource, Groups};
 use super::Shared;
-use crate::api::{ConsumerInfo, Tag};
+use crate::api::ConsumerInfo;
 use crate::tfplugin::framework::{Context, ListResource, Resource};
 
 pub fn list_resource(shared: Shared) -> Arc<dyn ListResource> {
@@ -32,10 +32,6 @@ impl Queryable for Groups {
 
     fn name(item: &ConsumerInfo) -> &str {
         &item.consumer_id
-    }
-
-    fn tags(item: &ConsumerInfo) -> &[Tag] {
-        &item.tags
     }
 
     async fn adoption(_: &Context, _: &Kafka, _: &str) {}

@@ -28,7 +28,6 @@ impl Queryable for SaslUsers {
     type Adoption = ();
 
     const PLURAL: &'static str = "SASL users";
-    const TAGGED: bool = false;
 
     fn instance_list(instance_id: &str) -> SaslUsersOf {
         SaslUsersOf(instance_id.to_owned())

@@ -14,7 +14,7 @@ use super::lists::TopicsOf;
 use super::resource_topic::{TopicResource, Topics};
 use super::topic_settings;
 use super::Shared;
-use crate::api::{Tag, TopicInfo};
+use crate::api::TopicInfo;
 use crate::tfplugin::cty::Value;
 use crate::tfplugin::framework::generate::config_from_state;
 use crate::tfplugin::framework::{Context, ListResource, Resource};
@@ -41,10 +41,6 @@ impl Queryable for Topics {
 
     fn name(item: &TopicInfo) -> &str {
         &item.topic
-    }
-
-    fn tags(item: &TopicInfo) -> &[Tag] {
-        &item.tags
     }
 
     async fn adoption(ctx: &Context, kafka: &Kafka, instance_id: &str) -> Option<i64> {
@@ -83,6 +79,7 @@ pub fn generated_config(schema: &Schema, state: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Tag;
     use crate::provider::support;
     use crate::tfplugin::cty::Value;
 

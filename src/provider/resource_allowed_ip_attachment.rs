@@ -258,8 +258,7 @@ impl Resource for AllowedIpResource {
         _: &IdentitySchema,
         identity: &Value,
     ) -> Result<Value, Diagnostics> {
-        let id = identity::import_id::<AllowedIps>(&self.schema(), identity)
-            .ok_or_else(identity::incomplete::<AllowedIps>)?;
+        let id = identity::import_id::<AllowedIps>(&self.schema(), identity)?;
         self.import(ctx, &id).await
     }
 

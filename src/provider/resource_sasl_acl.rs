@@ -405,8 +405,7 @@ impl Resource for SaslAclResource {
         _: &IdentitySchema,
         identity: &Value,
     ) -> Result<Value, Diagnostics> {
-        let id = identity::import_id::<Acls>(&self.schema(), identity)
-            .ok_or_else(identity::incomplete::<Acls>)?;
+        let id = identity::import_id::<Acls>(&self.schema(), identity)?;
         self.import(ctx, &id).await
     }
 

@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 
 use super::lifecycle::{Listed, Update};
 use crate::api::tag_limits::{FORBIDDEN_PARTS, MAX_LEN, MAX_TAGS, RESERVED_PREFIXES};
-use crate::api::{ResourceType, Tag, TagResourcesRequest, UntagResourcesRequest};
+use crate::api::{
+    AllowedIpEntry, ConsumerInfo, ResourceType, SaslUser, Tag, TagResourcesRequest, TopicInfo,
+    UntagResourcesRequest,
+};
 use crate::tfplugin::cty::{AttributePath, Type, Value};
 use crate::tfplugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::tfplugin::framework::{ApplyError, Plan};
@@ -270,6 +273,41 @@ pub async fn apply<L: Listed>(
             .await?;
     }
     Ok(())
+}
+
+/// What a listed object carries in tags, for filters by tag (data sources and list
+/// resources alike).
+pub trait Tagged {
+    /// Whether the kind takes tags at all (its data source then has a `tags` filter).
+    const TAGGABLE: bool = true;
+    fn tags(&self) -> &[Tag];
+}
+
+/// SASL users and allowlist entries take no tags.
+impl Tagged for SaslUser {
+    const TAGGABLE: bool = false;
+    fn tags(&self) -> &[Tag] {
+        &[]
+    }
+}
+
+impl Tagged for TopicInfo {
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+}
+
+impl Tagged for ConsumerInfo {
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+}
+
+impl Tagged for AllowedIpEntry {
+    const TAGGABLE: bool = false;
+    fn tags(&self) -> &[Tag] {
+        &[]
+    }
 }
 
 #[cfg(test)]
